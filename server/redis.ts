@@ -1,0 +1,41 @@
+import { Redis, type RedisOptions } from 'ioredis';
+
+/**
+ * A Redis connection that fails fast instead of queueing while Redis is away: the collector must
+ * answer 503 at once rather than hold requests (and memory) for a server that may not come back.
+ * `blocking` connections (XREADGROUP BLOCK) get no command timeout.
+ */
+export function createRedis(url: string, opts: { name: string; blocking?: boolean }): Redis {
+  const options: RedisOptions = {
+    connectionName: `warmline:${opts.name}`,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    lazyConnect: false,
+    retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2_000),
+    ...(opts.blocking ? {} : { commandTimeout: 5_000 }),
+  };
+  const redis = new Redis(url, options);
+  // Connection errors surface on each command; the 'error' event only needs a listener so they do not crash.
+  redis.on('error', () => undefined);
+  return redis;
+}
+
+/** Resolves once the connection is ready (or rejects after `timeoutMs`). */
+export async function waitReady(redis: Redis, timeoutMs = 10_000): Promise<void> {
+  if (redis.status === 'ready') return;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`redis not ready after ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onReady = () => {
+      cleanup();
+      resolve();
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+    };
+    redis.on('ready', onReady);
+  });
+}
