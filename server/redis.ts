@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 
 /**
@@ -38,4 +39,24 @@ export async function waitReady(redis: Redis, timeoutMs = 10_000): Promise<void>
     };
     redis.on('ready', onReady);
   });
+}
+
+/** A Lua script with its SHA-1, run by EVALSHA and loaded on first use (or after a Redis restart). */
+export interface LuaScript {
+  readonly source: string;
+  readonly sha: string;
+}
+
+export function script(source: string): LuaScript {
+  return { source, sha: createHash('sha1').update(source).digest('hex') };
+}
+
+/** EVALSHA, falling back to EVAL once when Redis does not know the script (NOSCRIPT). */
+export async function runScript(redis: Redis, lua: LuaScript, keys: string[], args: (string | number)[]): Promise<unknown> {
+  try {
+    return await redis.evalsha(lua.sha, keys.length, ...keys, ...args);
+  } catch (err) {
+    if (err instanceof Error && err.message.startsWith('NOSCRIPT')) return redis.eval(lua.source, keys.length, ...keys, ...args);
+    throw err;
+  }
 }

@@ -1,0 +1,174 @@
+import type { EventType } from '../schema/events.ts';
+
+/**
+ * Request bodies shaped like analytics-next's batched dispatcher sends them: `{ batch, sentAt, writeKey }`
+ * holding track/page/identify events (~800 B each) with page context, user agent, library and locale.
+ * Everything comes from a seeded PRNG, so a run is reproducible; `BodyPool.next()` stamps fresh
+ * messageIds into a pre-built body for every request, because a resent messageId is a duplicate and
+ * the collector's dedupe would make the benchmark trivially cheap.
+ */
+
+/** mulberry32: a tiny, fast, seedable PRNG (uniform in [0, 1)). */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Rand = () => number;
+const pick = <T>(rand: Rand, xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
+const hex = (rand: Rand, n: number) => Array.from({ length: n }, () => Math.floor(rand() * 16).toString(16)).join('');
+/** A version-4 UUID drawn from `rand`. */
+const uuid = (rand: Rand) => `${hex(rand, 8)}-${hex(rand, 4)}-4${hex(rand, 3)}-${pick(rand, ['8', '9', 'a', 'b'])}${hex(rand, 3)}-${hex(rand, 12)}`;
+
+const USER_AGENTS = [
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36',
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36 Edg/126.0.0.0',
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:127.0) Gecko/20100101 Firefox/127.0',
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15',
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+  'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.6478.71 Mobile Safari/537.36',
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/125.0.0.0 Safari/537.36',
+] as const;
+const LOCALES = ['en-US', 'en-GB', 'de-DE', 'fr-FR', 'es-ES', 'nl-NL', 'pt-BR'] as const;
+const TIMEZONES = ['America/New_York', 'America/Los_Angeles', 'Europe/London', 'Europe/Berlin', 'Europe/Paris', 'America/Sao_Paulo'] as const;
+const REFERRERS = ['', 'https://www.google.com/', 'https://www.linkedin.com/', 'https://news.ycombinator.com/', 'https://duckduckgo.com/'] as const;
+const PAGES = [
+  { path: '/', title: 'Warmline - Real-time intent scoring for B2B teams' },
+  { path: '/pricing', title: 'Pricing | Warmline' },
+  { path: '/docs/getting-started', title: 'Getting started - Warmline Docs' },
+  { path: '/blog/intent-signals-that-matter', title: 'Intent signals that actually matter | Warmline Blog' },
+  { path: '/customers', title: 'Customers | Warmline' },
+  { path: '/integrations/salesforce', title: 'Salesforce integration | Warmline' },
+  { path: '/signup', title: 'Start your free trial | Warmline' },
+] as const;
+const TRACKS = ['Button Clicked', 'Signup Started', 'Pricing Plan Viewed', 'Demo Requested', 'Docs Searched', 'Video Played', 'Form Submitted'] as const;
+const PLANS = ['free', 'starter', 'growth', 'enterprise'] as const;
+const COMPANIES = ['Acme Corp', 'Globex', 'Initech', 'Umbrella Group', 'Hooli', 'Stark Industries', 'Wayne Enterprises'] as const;
+
+interface Visitor {
+  anonymousId: string;
+  userId: string | null;
+  userAgent: string;
+  locale: string;
+  timezone: string;
+  company: string;
+}
+
+export interface PayloadOptions {
+  seed?: number;
+  /** Events per batch (analytics-next flushes up to 100 at a time here). */
+  batchSize?: number;
+  /** Distinct pre-built bodies to cycle through. */
+  poolSize?: number;
+  writeKey: string;
+  /** Distinct visitors the events come from. */
+  visitors?: number;
+  /** Wall-clock time the events pretend to be from (ms). */
+  now?: number;
+}
+
+/** One analytics-next-shaped event; its messageId is `ajs-next-<ms>-<uuid>`. */
+function event(rand: Rand, v: Visitor, at: number): Record<string, unknown> {
+  const page = pick(rand, PAGES);
+  const referrer = pick(rand, REFERRERS);
+  const search = rand() < 0.2 ? `?utm_source=${pick(rand, ['google', 'linkedin', 'newsletter'])}&utm_medium=cpc&utm_campaign=q3-launch` : '';
+  const url = `https://www.warmline.example${page.path}${search}`;
+  const roll = rand();
+  const type: EventType = roll < 0.55 ? 'track' : roll < 0.9 ? 'page' : 'identify';
+  const ts = new Date(at).toISOString();
+  const base: Record<string, unknown> = {
+    timestamp: ts,
+    integrations: {},
+    type,
+    messageId: `ajs-next-${at}-${uuid(rand)}`,
+    context: {
+      page: { path: page.path, referrer, search, title: page.title, url },
+      userAgent: v.userAgent,
+      locale: v.locale,
+      library: { name: 'analytics.js', version: 'npm:next-1.72.0' },
+      timezone: v.timezone,
+      ...(search ? { campaign: { source: 'google', medium: 'cpc', name: 'q3-launch' } } : {}),
+    },
+    anonymousId: v.anonymousId,
+    userId: v.userId,
+  };
+  if (type === 'track') {
+    base.event = pick(rand, TRACKS);
+    base.properties = { label: `cta-${Math.floor(rand() * 40)}`, section: pick(rand, ['hero', 'nav', 'footer', 'pricing-table']), plan: pick(rand, PLANS), value: Math.round(rand() * 10_000) / 100 };
+  } else if (type === 'page') {
+    base.properties = { path: page.path, referrer, search, title: page.title, url };
+  } else {
+    base.traits = { email: `${v.anonymousId.slice(0, 8)}@${v.company.toLowerCase().replace(/\s+/g, '')}.example`, company: v.company, plan: pick(rand, PLANS) };
+  }
+  base._metadata = { bundled: ['Segment.io'], unbundled: [], bundledIds: [] };
+  return base;
+}
+
+const HEX_DIGITS = Buffer.from('0123456789abcdef');
+const HEX_STAMP = Buffer.alloc(8);
+
+/** A messageId's uuid starts 22 characters after the opening quote of `"ajs-next-<13 digits>-`. */
+const UUID_OFFSET = '"ajs-next-'.length + 13 + 1;
+
+/**
+ * A pool of pre-built batch bodies. `next()` returns a new Buffer whose messageIds have their first
+ * 8 uuid hex digits overwritten with a per-request counter, so no two requests share a messageId.
+ */
+export class BodyPool {
+  readonly bodies: Buffer[] = [];
+  /** Per body, the byte offsets of each messageId's uuid. */
+  private readonly idOffsets: number[][] = [];
+  readonly batchSize: number;
+  private sent = 0;
+
+  constructor(opts: PayloadOptions) {
+    const rand = prng(opts.seed ?? 42);
+    this.batchSize = opts.batchSize ?? 100;
+    const now = opts.now ?? Date.now();
+    const visitors: Visitor[] = Array.from({ length: opts.visitors ?? 5_000 }, () => ({
+      anonymousId: uuid(rand),
+      userId: rand() < 0.4 ? `usr_${hex(rand, 12)}` : null,
+      userAgent: pick(rand, USER_AGENTS),
+      locale: pick(rand, LOCALES),
+      timezone: pick(rand, TIMEZONES),
+      company: pick(rand, COMPANIES),
+    }));
+    for (let b = 0; b < (opts.poolSize ?? 64); b++) {
+      let at = now - Math.floor(rand() * 30_000);
+      const batch = Array.from({ length: this.batchSize }, () => event(rand, pick(rand, visitors), (at += Math.floor(rand() * 50))));
+      const body = Buffer.from(JSON.stringify({ batch, sentAt: new Date(at + 20).toISOString(), writeKey: opts.writeKey }));
+      const offsets: number[] = [];
+      for (let from = 0; ; ) {
+        const i = body.indexOf('"ajs-next-', from);
+        if (i < 0) break;
+        offsets.push(i + UUID_OFFSET);
+        from = i + 1;
+      }
+      this.bodies.push(body);
+      this.idOffsets.push(offsets);
+    }
+  }
+
+  /** Average body size in bytes. */
+  get bodyBytes(): number {
+    return this.bodies.reduce((n, b) => n + b.length, 0) / this.bodies.length;
+  }
+
+  /** A body with messageIds no earlier call returned (up to 2^32 requests). */
+  next(): Buffer {
+    const n = this.sent++;
+    const i = n % this.bodies.length;
+    const src = this.bodies[i] as Buffer;
+    const body = Buffer.allocUnsafe(src.length);
+    src.copy(body);
+    for (let d = 0; d < 8; d++) HEX_STAMP[d] = HEX_DIGITS[(n >>> (28 - 4 * d)) & 15] as number;
+    for (const at of this.idOffsets[i] as number[]) for (let d = 0; d < 8; d++) body[at + d] = HEX_STAMP[d] as number;
+    return body;
+  }
+}

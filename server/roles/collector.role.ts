@@ -1,0 +1,32 @@
+import type { Config } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
+import { collectorDeps, createCollectorApp, type CollectorDeps } from '../collector.ts';
+import { createRedis, waitReady } from '../redis.ts';
+import type { ReadinessCheck } from '../routes/ops.route.ts';
+import { listen, type RunningServer } from './http.ts';
+import type { ShutdownStep } from '../shutdown.ts';
+
+export interface CollectorRole {
+  deps: CollectorDeps;
+  http: RunningServer;
+  /** Shutdown steps, in order: stop accepting (finishing in-flight requests), then close Redis. */
+  steps: ShutdownStep[];
+}
+
+/** Starts the collector: the Segment HTTP API plus operations endpoints on `config.PORT`. */
+export async function startCollector(config: Config, log: Logger, metrics: Metrics, extraChecks: ReadinessCheck[] = []): Promise<CollectorRole> {
+  const redis = createRedis(config.REDIS_URL, { name: 'collector' });
+  await waitReady(redis);
+  const deps = collectorDeps(config, redis, log, metrics);
+  const http = await listen(createCollectorApp(deps, extraChecks), config.HOST, config.PORT);
+  log.info({ port: http.port }, 'collector listening');
+  return {
+    deps,
+    http,
+    steps: [
+      { name: 'http', run: () => http.close() },
+      { name: 'collector redis', run: async () => void (await redis.quit()) },
+    ],
+  };
+}
