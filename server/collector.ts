@@ -12,6 +12,8 @@ import { logKeys, type LogKeys } from './log/keys.ts';
 import { logStats } from './log/stats.ts';
 import { ingestRoutes } from './routes/ingest.route.ts';
 import { opsRoutes, type ReadinessCheck } from './routes/ops.route.ts';
+import { apiRoutes } from './routes/api.route.ts';
+import type { ClickHouseClient } from './clickhouse/client.ts';
 
 /** What the collector's routes need; built once per process by `collectorDeps`. */
 export interface CollectorDeps {
@@ -45,14 +47,15 @@ export function collectorDeps(config: Config, redis: Redis, log: Logger, metrics
 }
 
 /**
- * The HTTP app of a collector: ingest under `/v1`, operations at the root. `extraChecks` adds the
- * dependencies other roles in the same process need (ClickHouse) to `/readyz`.
+ * The HTTP app of a collector: ingest under `/v1`, operations at the root and, when the process
+ * reaches ClickHouse, the read API under `/api` (and ClickHouse in `/readyz`).
  */
-export function createCollectorApp(deps: CollectorDeps, extraChecks: ReadinessCheck[] = []): Hono {
+export function createCollectorApp(deps: CollectorDeps, clickhouse?: ClickHouseClient): Hono {
   const app = new Hono();
   app.onError(errorHandler(deps.log));
   app.notFound((c) => c.json({ success: false, error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404));
   app.route('/v1', ingestRoutes(deps));
+  if (clickhouse) app.route('/api', apiRoutes({ keys: deps.keys, clickhouse }));
   const updateLogGauges = async () => {
     const stats = await logStats(deps.redis, deps.logKeys);
     stats.lengths.forEach((len, p) => deps.metrics.logLength.set({ partition: String(p) }, len));
@@ -78,8 +81,16 @@ export function createCollectorApp(deps: CollectorDeps, extraChecks: ReadinessCh
         }
       },
     },
-    ...extraChecks,
   ];
+  if (clickhouse) {
+    checks.push({
+      name: 'clickhouse',
+      check: async () => {
+        const r = await clickhouse.ping();
+        if (!r.success) throw r.error;
+      },
+    });
+  }
   app.route('/', opsRoutes({ metrics: deps.metrics, checks, beforeScrape: updateLogGauges, log: deps.log }));
   return app;
 }

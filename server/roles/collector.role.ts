@@ -3,7 +3,7 @@ import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import { collectorDeps, createCollectorApp, type CollectorDeps } from '../collector.ts';
 import { createRedis, waitReady } from '../redis.ts';
-import type { ReadinessCheck } from '../routes/ops.route.ts';
+import type { ClickHouseClient } from '../clickhouse/client.ts';
 import { listen, type RunningServer } from './http.ts';
 import type { ShutdownStep } from '../shutdown.ts';
 
@@ -14,12 +14,12 @@ export interface CollectorRole {
   steps: ShutdownStep[];
 }
 
-/** Starts the collector: the Segment HTTP API plus operations endpoints on `config.PORT`. */
-export async function startCollector(config: Config, log: Logger, metrics: Metrics, extraChecks: ReadinessCheck[] = []): Promise<CollectorRole> {
+/** Starts the collector on `config.PORT`: the Segment HTTP API, operations and (given ClickHouse) the read API. */
+export async function startCollector(config: Config, log: Logger, metrics: Metrics, clickhouse?: ClickHouseClient): Promise<CollectorRole> {
   const redis = createRedis(config.REDIS_URL, { name: 'collector' });
   await waitReady(redis);
   const deps = collectorDeps(config, redis, log, metrics);
-  const http = await listen(createCollectorApp(deps, extraChecks), config.HOST, config.PORT);
+  const http = await listen(createCollectorApp(deps, clickhouse), config.HOST, config.PORT);
   log.info({ port: http.port }, 'collector listening');
   return {
     deps,

@@ -1,0 +1,496 @@
+/**
+ * `npm run bench:ingest`: how close the collector gets to the machine's ceiling, per core.
+ *
+ * Stages, side by side in one run, on loopback only, each bounded in time:
+ * 1. ceiling   — a bare `node:http` server that reads the body, `JSON.parse`s it and answers 200;
+ * 2. collector — `startCollector` with full validation, dedupe and durable append to Redis;
+ * 3. overload  — the same collector offered ~2x the rate it just sustained: its peak RSS and status mix.
+ * Each server is a child process pinned to core 0 (`taskset -c 0`); this process, the load generator
+ * (autocannon), pins itself to core 1. Redis is shared, so its CPU is sampled and reported.
+ *
+ * `--profile` runs only the collector stage under `--cpu-prof` and prints its top self-time functions.
+ *
+ * @example node --import tsx load-tests/bench-ingest.ts --seconds 12 --connections 32
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { Agent, createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { loadConfig, type Config } from '../server/config.ts';
+import { createLogger } from '../server/logger.ts';
+import { Metrics } from '../server/metrics.ts';
+import { createRedis, waitReady } from '../server/redis.ts';
+import { startCollector } from '../server/roles/collector.role.ts';
+import { gracefulShutdown } from '../server/shutdown.ts';
+import { KeyStore, generateKey } from '../server/keys/workspaces.ts';
+import { dropTestKeys } from '../tests/helpers/env.ts';
+import { BodyPool } from './payloads.ts';
+
+const SELF = fileURLToPath(import.meta.url);
+const SERVER_CORE = '0';
+const LOADGEN_CORE = '1';
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+// ---------------------------------------------------------------- server children
+
+/** A child's entry point: `serve bare` or `serve collector`; reports its port over IPC. */
+async function serve(kind: string | undefined): Promise<void> {
+  const ready = (port: number) => process.send?.({ port });
+  if (kind === 'bare') {
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"success":true}');
+      });
+    });
+    server.keepAliveTimeout = 60_000;
+    server.listen(0, '127.0.0.1', () => ready((server.address() as AddressInfo).port));
+    const stop = () => server.close(() => process.exit(0));
+    process.once('SIGTERM', stop);
+    process.once('disconnect', stop);
+    return;
+  }
+  if (kind === 'collector') {
+    const config = loadConfig();
+    const log = createLogger(config.LOG_LEVEL);
+    const role = await startCollector(config, log, new Metrics());
+    const shutdown = gracefulShutdown(log, role.steps, 5_000);
+    // Exit normally (not by signal) so `--cpu-prof` gets to write its profile.
+    const stop = () => void shutdown('bench done').finally(() => process.exit(0));
+    process.once('SIGTERM', stop);
+    process.once('disconnect', stop);
+    ready(role.http.port);
+    return;
+  }
+  throw new Error(`unknown server kind "${kind}"`);
+}
+
+interface Child {
+  proc: ChildProcess;
+  pid: number;
+  port: number;
+}
+
+const children = new Set<ChildProcess>();
+
+/** Starts a server child pinned to the server core; resolves with its port once it listens. */
+function startChild(kind: 'bare' | 'collector', env: Record<string, string>, nodeFlags: string[] = []): Promise<Child> {
+  const proc = spawn('taskset', ['-c', SERVER_CORE, process.execPath, ...nodeFlags, '--import', 'tsx', SELF, 'serve', kind], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  children.add(proc);
+  proc.once('exit', () => children.delete(proc));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${kind} server did not start within 30 s`)), 30_000);
+    proc.once('message', (m: { port: number }) => {
+      clearTimeout(timer);
+      // taskset execs node in place, so the pid is the server's own.
+      resolve({ proc, pid: proc.pid as number, port: m.port });
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${kind} server exited with ${code} before listening`));
+    });
+  });
+}
+
+/** SIGTERM, then SIGKILL after 10 s; only ever a child this process started. */
+async function stopChild(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  proc.kill('SIGTERM');
+  const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+// ---------------------------------------------------------------- /proc sampling
+
+/** CPU seconds (user + system, all threads) and the core it last ran on. */
+function procCpu(pid: number): { seconds: number; core: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // f[0] is field 3 (state)
+  return { seconds: (Number(f[11]) + Number(f[12])) / CLK_TCK, core: Number(f[36]) };
+}
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : 0;
+}
+
+/** Samples a server child's RSS and Redis's core every 100 ms during a stage. */
+function sampler(serverPid: number, redisPid: number | undefined) {
+  let maxRss = 0;
+  const cores = new Map<number, number>();
+  const tick = () => {
+    try {
+      maxRss = Math.max(maxRss, rssMb(serverPid));
+      if (redisPid) {
+        const { core } = procCpu(redisPid);
+        cores.set(core, (cores.get(core) ?? 0) + 1);
+      }
+    } catch {
+      /* the process is gone: keep what was sampled */
+    }
+  };
+  tick();
+  const timer = setInterval(tick, 100);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      const total = [...cores.values()].reduce((a, b) => a + b, 0);
+      const where = [...cores.entries()].sort((a, b) => a[0] - b[0]).map(([c, n]) => `cpu${c} ${Math.round((100 * n) / total)}%`);
+      return { maxRss, redisCores: where.join(' / ') };
+    },
+  };
+}
+
+// ---------------------------------------------------------------- load
+
+interface StageResult {
+  stage: string;
+  connections: number;
+  seconds: number;
+  ok: number;
+  statuses: Record<string, number>;
+  errors: number;
+  timeouts: number;
+  p50: number;
+  p99: number;
+  serverCpu: number;
+  loadgenCpu: number;
+  redisCpu: number | undefined;
+  redisCores: string;
+  maxRssMb: number;
+  startRssMb: number;
+  /** Open loop only: requests/s started, whatever the answers. */
+  offered?: number;
+}
+
+interface LoadOptions {
+  stage: string;
+  server: Child;
+  redisPid: number | undefined;
+  pool: BodyPool;
+  connections: number;
+  seconds: number;
+  warmupSeconds: number;
+  /** Offer `rate` requests/s whatever the answers (open loop) over at most `sockets` connections. */
+  openLoop?: { rate: number; sockets: number };
+}
+
+type Measured = Pick<StageResult, 'seconds' | 'ok' | 'statuses' | 'errors' | 'timeouts' | 'p50' | 'p99' | 'offered'>;
+
+function fromAutocannon(r: autocannon.Result): Measured {
+  const statuses = Object.fromEntries(Object.entries(r.statusCodeStats ?? {}).map(([k, v]) => [k, v.count ?? 0]));
+  return { seconds: r.duration, ok: statuses['200'] ?? 0, statuses, errors: r.errors, timeouts: r.timeouts, p50: r.latency.p50, p99: r.latency.p99 };
+}
+
+/**
+ * An open-loop generator: starts `rate` requests/s on a schedule, however slowly the server answers,
+ * so an overloaded server really is offered that rate (a closed loop would slow down with it).
+ * Latency counts from the scheduled start, so time queued for a free socket is included.
+ */
+async function openLoop(port: number, pool: BodyPool, rate: number, sockets: number, seconds: number): Promise<Measured> {
+  const agent = new Agent({ keepAlive: true, maxSockets: sockets });
+  const statuses: Record<string, number> = {};
+  const latencies: number[] = [];
+  let errors = 0;
+  let outstanding = 0;
+  let drained: () => void = () => undefined;
+  const send = () => {
+    const body = pool.next();
+    const started = performance.now();
+    outstanding++;
+    const done = () => {
+      if (--outstanding === 0) drained();
+    };
+    const req = request(
+      { host: '127.0.0.1', port, method: 'POST', path: '/v1/batch', agent, headers: { 'content-type': 'text/plain', 'content-length': body.length } },
+      (res) => {
+        res.resume();
+        res.once('end', () => {
+          const s = String(res.statusCode);
+          statuses[s] = (statuses[s] ?? 0) + 1;
+          latencies.push(performance.now() - started);
+          done();
+        });
+      },
+    );
+    req.once('error', () => {
+      errors++;
+      done();
+    });
+    req.end(body);
+  };
+  const t0 = performance.now();
+  let sent = 0;
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      const elapsed = (performance.now() - t0) / 1000;
+      if (elapsed >= seconds) {
+        clearInterval(timer);
+        resolve();
+        return;
+      }
+      for (const due = Math.floor(elapsed * rate); sent < due; sent++) send();
+    }, 5);
+  });
+  // Let what was sent finish (bounded): their answers belong to the stage.
+  if (outstanding > 0) await Promise.race([new Promise<void>((r) => (drained = r)), new Promise((r) => setTimeout(r, 30_000))]);
+  const elapsed = (performance.now() - t0) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  return { seconds: elapsed, ok: statuses['200'] ?? 0, statuses, errors, timeouts: outstanding, p50: at(0.5), p99: at(0.99), offered: sent / seconds };
+}
+
+/** Drives `POST /v1/batch` with fresh bodies and measures the server, Redis and this process. */
+async function load(o: LoadOptions): Promise<StageResult> {
+  const base: autocannon.Options = {
+    url: `http://127.0.0.1:${o.server.port}`,
+    connections: o.connections,
+    pipelining: 1,
+    timeout: 30,
+    requests: [
+      {
+        method: 'POST',
+        path: '/v1/batch',
+        headers: { 'content-type': 'text/plain' },
+        setupRequest: (req) => ({ ...req, body: o.pool.next() }),
+      },
+    ],
+  };
+  if (o.warmupSeconds > 0) await autocannon({ ...base, duration: o.warmupSeconds });
+  const startRssMb = rssMb(o.server.pid);
+  const s0 = procCpu(o.server.pid);
+  const r0 = o.redisPid ? procCpu(o.redisPid) : undefined;
+  const l0 = process.cpuUsage();
+  const samples = sampler(o.server.pid, o.redisPid);
+  const r: Measured = o.openLoop ? await openLoop(o.server.port, o.pool, o.openLoop.rate, o.openLoop.sockets, o.seconds) : fromAutocannon(await autocannon({ ...base, duration: o.seconds }));
+  const { maxRss, redisCores } = samples.stop();
+  const l1 = process.cpuUsage(l0);
+  return {
+    stage: o.stage,
+    connections: o.openLoop?.sockets ?? o.connections,
+    ...r,
+    serverCpu: (procCpu(o.server.pid).seconds - s0.seconds) / r.seconds,
+    loadgenCpu: (l1.user + l1.system) / 1e6 / r.seconds,
+    redisCpu: o.redisPid && r0 ? (procCpu(o.redisPid).seconds - r0.seconds) / r.seconds : undefined,
+    redisCores,
+    maxRssMb: maxRss,
+    startRssMb,
+  };
+}
+
+/** Events the collector counted, by outcome, from its own /metrics. */
+async function ingestCounts(port: number): Promise<Record<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^warmline_ingest_events_total\{outcome="(\w+)"\} (\d+)/gm)) out[m[1] as string] = Number(m[2]);
+  return out;
+}
+
+// ---------------------------------------------------------------- report
+
+const pct = (x: number) => `${Math.round(x * 100)}%`;
+const k = (x: number) => (x >= 10_000 ? `${(x / 1000).toFixed(1)}k` : x.toFixed(0));
+
+function printTable(rows: StageResult[], batchSize: number, ceiling: StageResult | undefined): void {
+  const header = ['stage', 'conns', 'events/s', 'req/s (200)', 'p50 ms', 'p99 ms', 'vs ceiling', 'server CPU', 'loadgen CPU', 'redis CPU', 'RSS max MB', 'statuses'];
+  const lines = rows.map((r) => {
+    const rps = r.ok / r.seconds;
+    const statuses = Object.entries(r.statuses).map(([s, n]) => `${s}:${n}`).join(' ') + (r.errors ? ` err:${r.errors}` : '') + (r.timeouts ? ` timeout:${r.timeouts}` : '');
+    return [
+      r.stage + (r.stage === 'overload' ? ' (open loop)' : ''),
+      String(r.connections),
+      k(rps * batchSize),
+      r.offered === undefined ? k(rps) : `${k(rps)} of ${k(r.offered)} offered`,
+      r.p50.toFixed(1),
+      r.p99.toFixed(1),
+      ceiling ? pct(rps / (ceiling.ok / ceiling.seconds)) : '-',
+      pct(r.serverCpu),
+      pct(r.loadgenCpu),
+      r.redisCpu === undefined ? '-' : pct(r.redisCpu),
+      `${r.maxRssMb.toFixed(0)} (start ${r.startRssMb.toFixed(0)})`,
+      statuses,
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)));
+  const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ');
+  console.log(`\n${fmt(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);
+  for (const l of lines) console.log(fmt(l));
+}
+
+/** Self time per function and per category, from a V8 .cpuprofile. */
+function summariseProfile(file: string, top = 25): void {
+  interface Node {
+    id: number;
+    callFrame: { functionName: string; url: string; lineNumber: number };
+  }
+  const prof = JSON.parse(readFileSync(file, 'utf8')) as { nodes: Node[]; samples: number[]; timeDeltas: number[] };
+  const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+  const self = new Map<number, number>();
+  prof.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0)));
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  const fns = new Map<string, number>();
+  const cats = new Map<string, number>();
+  for (const [id, us] of self) {
+    const { functionName, url, lineNumber } = (byId.get(id) as Node).callFrame;
+    const where = url.replace(/^file:\/\/.*?node_modules\//, '').replace(/^file:\/\/.*?\/(server|schema)\//, '$1/');
+    const name = `${functionName || '(anonymous)'} ${where}${url ? `:${lineNumber + 1}` : ''}`;
+    fns.set(name, (fns.get(name) ?? 0) + us);
+    const cat = category(functionName, url);
+    cats.set(cat, (cats.get(cat) ?? 0) + us);
+  }
+  const show = (m: Map<string, number>, n: number) =>
+    [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).forEach(([name, us]) => console.log(`  ${((100 * us) / total).toFixed(1).padStart(5)}%  ${name}`));
+  console.log(`\nprofile ${file} (${(total / 1e6).toFixed(1)} s sampled)\nself time by category:`);
+  show(cats, 30);
+  console.log(`top ${top} functions by self time:`);
+  show(fns, top);
+}
+
+function category(fn: string, url: string): string {
+  if (fn === '(garbage collector)') return 'GC';
+  if (fn === '(idle)') return 'idle (waiting: Redis/network)';
+  if (fn === '(program)') return 'V8/native (program)';
+  if (!url) return /^(parse|stringify)$/.test(fn) ? `JSON.${fn}` : `native: ${fn}`;
+  if (url.includes('/zod/')) return 'zod';
+  if (/\/(ioredis|redis-parser|@ioredis|denque|standard-as-callback)\//.test(url)) return 'ioredis';
+  if (url.includes('/hono/') || url.includes('/@hono/')) return 'hono + node-server';
+  if (/\/(ua-parser-js|isbot|ipaddr\.js)\//.test(url)) return 'enrich libs (ua/isbot/ip)';
+  if (url.includes('/prom-client/')) return 'prom-client';
+  if (url.includes('/pino')) return 'pino';
+  if (url.startsWith('node:')) return `node: ${url.slice(5).split('/')[0]}`;
+  const m = /\/(server|schema)\/(.+)$/.exec(url);
+  if (m) return `warmline ${m[1]}/${m[2]}`;
+  return 'other';
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  const { values: args } = parseArgs({
+    args: process.argv.slice(2),
+    options: {
+      seconds: { type: 'string', default: '12' },
+      warmup: { type: 'string', default: '3' },
+      connections: { type: 'string', default: '32' },
+      seed: { type: 'string', default: '42' },
+      profile: { type: 'boolean', default: false },
+    },
+  });
+  const seconds = Number(args.seconds);
+  const warmupSeconds = Number(args.warmup);
+  const connections = Number(args.connections);
+
+  // This process (every thread) is the load generator: keep it off the server's core.
+  execFileSync('taskset', ['-a', '-p', '-c', LOADGEN_CORE, String(process.pid)], { stdio: 'ignore' });
+
+  const prefix = `t${randomBytes(4).toString('hex')}`;
+  const env: Record<string, string> = {
+    WARMLINE_REDIS_PREFIX: prefix,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    WARMLINE_RATE_LIMIT_EPS: '0',
+    WARMLINE_LOG_MAX_ENTRIES: '100000000',
+    LOG_LEVEL: 'error',
+  };
+  const config: Config = loadConfig({ ...process.env, ...env });
+  const redis = createRedis(config.REDIS_URL, { name: 'bench' });
+  await waitReady(redis);
+  const redisPidMatch = /process_id:(\d+)/.exec(await redis.info('server'));
+  const redisPid = redisPidMatch && ['localhost', '127.0.0.1', '::1'].includes(new URL(config.REDIS_URL).hostname) ? Number(redisPidMatch[1]) : undefined;
+
+  const writeKey = generateKey('write');
+  const keys = new KeyStore(redis, prefix);
+  await keys.ensureWorkspace('ws_bench', 'Benchmark');
+  await keys.addKey('ws_bench', 'write', writeKey);
+  const pool = new BodyPool({ writeKey, seed: Number(args.seed) });
+  console.log(
+    `bench:ingest — ${pool.batchSize}-event batches, ${(pool.bodyBytes / 1024).toFixed(1)} KB each (${(pool.bodyBytes / pool.batchSize).toFixed(0)} B/event); ` +
+      `servers on cpu${SERVER_CORE}, load generator on cpu${LOADGEN_CORE}; Redis pid ${redisPid ?? '?'} (affinity ${redisPid ? execFileSync('taskset', ['-c', '-p', String(redisPid)]).toString().split(': ')[1]?.trim() : '?'}); ` +
+      `prefix ${prefix}; ${config.WARMLINE_PARTITIONS} partitions; ${seconds} s per stage after ${warmupSeconds} s warm-up`,
+  );
+
+  const rows: StageResult[] = [];
+  let interrupted = false;
+  const onSigint = () => {
+    interrupted = true;
+    for (const c of children) c.kill('SIGTERM');
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    if (args.profile) {
+      const dir = mkdtempSync(join(tmpdir(), 'warmline-prof-'));
+      const collector = await startChild('collector', env, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+      rows.push(await load({ stage: 'collector (profiled)', server: collector, redisPid, pool, connections, seconds, warmupSeconds }));
+      await stopChild(collector.proc);
+      printTable(rows, pool.batchSize, undefined);
+      // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the main thread (1 is tsx's loader).
+      for (const f of readdirSync(dir).filter((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f))) summariseProfile(join(dir, f));
+      return;
+    }
+
+    const bare = await startChild('bare', {});
+    const ceiling = await load({ stage: 'ceiling (node:http)', server: bare, redisPid: undefined, pool, connections, seconds, warmupSeconds });
+    rows.push(ceiling);
+    await stopChild(bare.proc);
+
+    const collector = await startChild('collector', env);
+    const steady = await load({ stage: 'collector', server: collector, redisPid, pool, connections, seconds, warmupSeconds });
+    rows.push(steady);
+    const counted = await ingestCounts(collector.port);
+    await dropTestKeys(redis, prefix); // free the stage's log and dedupe keys (the workspace key goes too)
+    await keys.ensureWorkspace('ws_bench', 'Benchmark');
+    await keys.addKey('ws_bench', 'write', writeKey);
+
+    // Offer twice the sustained rate from more sockets than the collector admits at once.
+    const capacity = steady.ok / steady.seconds;
+    rows.push(
+      await load({
+        stage: 'overload',
+        server: collector,
+        redisPid,
+        pool,
+        connections,
+        seconds,
+        warmupSeconds: 0,
+        openLoop: { rate: 2 * capacity, sockets: 2 * config.WARMLINE_MAX_INFLIGHT },
+      }),
+    );
+    await stopChild(collector.proc);
+
+    printTable(rows, pool.batchSize, ceiling);
+    const over = rows[2] as StageResult;
+    const bad = Object.keys(over.statuses).filter((s) => !['200', '429', '503'].includes(s));
+    console.log(
+      `\ncollector counted (steady stage incl. warm-up): ${JSON.stringify(counted)}; answered 200 x ${pool.batchSize} in the measured window = ${steady.ok * pool.batchSize}` +
+        `\noverload: offered ${((over.offered ?? 0) / capacity).toFixed(2)}x capacity; ` +
+        `max RSS ${over.maxRssMb.toFixed(0)} MB (steady ${steady.maxRssMb.toFixed(0)} MB, max in-flight ${config.WARMLINE_MAX_INFLIGHT}); ` +
+        `statuses ${bad.length === 0 && over.errors === 0 ? 'only 200/429/503: OK' : `UNEXPECTED ${bad.join(',')} errors=${over.errors}`}` +
+        `\nredis-server ran on ${steady.redisCores || '?'} (steady), ${over.redisCores || '?'} (overload); ` +
+        `${steady.redisCpu === undefined ? '' : `${((steady.redisCpu * 1e6) / ((steady.ok / steady.seconds) * pool.batchSize)).toFixed(1)} µs Redis CPU per event`}`,
+    );
+    if (bad.length > 0 || over.errors > 0) process.exitCode = 1;
+  } finally {
+    process.off('SIGINT', onSigint);
+    await Promise.all([...children].map((c) => stopChild(c)));
+    await dropTestKeys(redis, prefix);
+    await redis.quit();
+    if (interrupted) process.exitCode = 130;
+  }
+}
+
+if (process.argv[2] === 'serve') await serve(process.argv[3]);
+else await main();
