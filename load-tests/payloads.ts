@@ -1,8 +1,11 @@
 import type { EventType } from '../schema/events.ts';
 
 /**
- * Request bodies shaped like analytics-next's batched dispatcher sends them: `{ batch, sentAt, writeKey }`
- * holding track/page/identify events (~800 B each) with page context, user agent, library and locale.
+ * Request bodies shaped like `{ batch, sentAt, writeKey }` holding track/page/identify events (~800 B each)
+ * with page context, user agent, library and locale, in two scenarios:
+ * - `browser` (the default): what analytics-next's batched dispatcher sends — ONE visitor's events per
+ *   batch, a browsing session of page views each followed by the clicks on that page;
+ * - `server`: a server SDK relaying many users' events, so a batch spreads over every log partition.
  * Everything comes from a seeded PRNG, so a run is reproducible; `BodyPool.next()` stamps fresh
  * messageIds into a pre-built body for every request, because a resent messageId is a duplicate and
  * the collector's dedupe would make the benchmark trivially cheap.
@@ -60,7 +63,12 @@ interface Visitor {
   company: string;
 }
 
+export type Scenario = 'browser' | 'server';
+export const SCENARIOS: readonly Scenario[] = ['browser', 'server'];
+
 export interface PayloadOptions {
+  /** `browser` (one visitor per batch, the default) or `server` (many users per batch). */
+  scenario?: Scenario;
   seed?: number;
   /** Events per batch (analytics-next flushes up to 100 at a time here). */
   batchSize?: number;
@@ -73,7 +81,7 @@ export interface PayloadOptions {
   now?: number;
 }
 
-/** One analytics-next-shaped event; its messageId is `ajs-next-<ms>-<uuid>`. */
+/** One event of a mixed server-SDK batch; its messageId is `ajs-next-<ms>-<uuid>`. */
 function event(rand: Rand, v: Visitor, at: number): Record<string, unknown> {
   const page = pick(rand, PAGES);
   const referrer = pick(rand, REFERRERS);
@@ -110,6 +118,51 @@ function event(rand: Rand, v: Visitor, at: number): Record<string, unknown> {
   return base;
 }
 
+/**
+ * One visitor's browsing session as analytics-next batches it: each page view is followed by the
+ * clicks on that page (sharing its context), and a known visitor is identified once.
+ */
+function session(rand: Rand, v: Visitor, size: number, at: number): { batch: Record<string, unknown>[]; end: number } {
+  const batch: Record<string, unknown>[] = [];
+  let referrer: string = pick(rand, REFERRERS);
+  while (batch.length < size) {
+    const page = pick(rand, PAGES);
+    const search = rand() < 0.2 ? `?utm_source=${pick(rand, ['google', 'linkedin', 'newsletter'])}&utm_medium=cpc&utm_campaign=q3-launch` : '';
+    const url = `https://www.warmline.example${page.path}${search}`;
+    const pageInfo = { path: page.path, referrer, search, title: page.title, url };
+    const clicks = Math.floor(rand() * 8);
+    for (let i = 0; i <= clicks && batch.length < size; i++) {
+      const type: EventType = i === 0 ? 'page' : batch.length === 1 && v.userId ? 'identify' : 'track';
+      const e: Record<string, unknown> = {
+        timestamp: new Date((at += 200 + Math.floor(rand() * 4_000))).toISOString(),
+        integrations: {},
+        type,
+        messageId: `ajs-next-${at}-${uuid(rand)}`,
+        context: {
+          page: pageInfo,
+          userAgent: v.userAgent,
+          locale: v.locale,
+          library: { name: 'analytics.js', version: 'npm:next-1.72.0' },
+          timezone: v.timezone,
+          ...(search ? { campaign: { source: 'google', medium: 'cpc', name: 'q3-launch' } } : {}),
+        },
+        anonymousId: v.anonymousId,
+        userId: v.userId,
+      };
+      if (type === 'page') e.properties = { ...pageInfo };
+      else if (type === 'identify') e.traits = { email: `${v.anonymousId.slice(0, 8)}@${v.company.toLowerCase().replace(/\s+/g, '')}.example`, company: v.company, plan: pick(rand, PLANS) };
+      else {
+        e.event = pick(rand, TRACKS);
+        e.properties = { label: `cta-${Math.floor(rand() * 40)}`, section: pick(rand, ['hero', 'nav', 'footer', 'pricing-table']), plan: pick(rand, PLANS), value: Math.round(rand() * 10_000) / 100 };
+      }
+      e._metadata = { bundled: ['Segment.io'], unbundled: [], bundledIds: [] };
+      batch.push(e);
+    }
+    referrer = url;
+  }
+  return { batch, end: at };
+}
+
 const HEX_DIGITS = Buffer.from('0123456789abcdef');
 const HEX_STAMP = Buffer.alloc(8);
 
@@ -125,11 +178,13 @@ export class BodyPool {
   /** Per body, the byte offsets of each messageId's uuid. */
   private readonly idOffsets: number[][] = [];
   readonly batchSize: number;
+  readonly scenario: Scenario;
   private sent = 0;
 
   constructor(opts: PayloadOptions) {
     const rand = prng(opts.seed ?? 42);
     this.batchSize = opts.batchSize ?? 100;
+    this.scenario = opts.scenario ?? 'browser';
     const now = opts.now ?? Date.now();
     const visitors: Visitor[] = Array.from({ length: opts.visitors ?? 5_000 }, () => ({
       anonymousId: uuid(rand),
@@ -141,7 +196,13 @@ export class BodyPool {
     }));
     for (let b = 0; b < (opts.poolSize ?? 64); b++) {
       let at = now - Math.floor(rand() * 30_000);
-      const batch = Array.from({ length: this.batchSize }, () => event(rand, pick(rand, visitors), (at += Math.floor(rand() * 50))));
+      let batch: Record<string, unknown>[];
+      if (this.scenario === 'server') {
+        batch = Array.from({ length: this.batchSize }, () => event(rand, pick(rand, visitors), (at += Math.floor(rand() * 50))));
+      } else {
+        // A session of `batchSize` events spans minutes: it starts that long before `now`.
+        ({ batch, end: at } = session(rand, pick(rand, visitors), this.batchSize, now - this.batchSize * 2_500));
+      }
       const body = Buffer.from(JSON.stringify({ batch, sentAt: new Date(at + 20).toISOString(), writeKey: opts.writeKey }));
       const offsets: number[] = [];
       for (let from = 0; ; ) {

@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import { createClient, parseError, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { Session } from 'chdb';
-import { ChdbConnection } from 'chdb/connection';
+import { createChdbConnection, type ChdbConnection } from 'chdb/connection';
 import type { Config } from '../config.ts';
 
 export type { ClickHouseClient };
@@ -61,51 +61,52 @@ export function createClickHouse(
   try {
     // chdb implements the Connection contract of `@clickhouse/client-common`, which `@clickhouse/client`
     // bundles its own copy of: the shapes match, the declarations are distinct, hence the cast.
-    const connection = new InlineSettingsConnection({ path }) as unknown as ClientConnection;
-    return createClient({ connection, clickhouse_settings: PINNED_SETTINGS });
+    const chdb = createChdbConnection({ path });
+    const client = createClient({ connection: chdb as unknown as ClientConnection, clickhouse_settings: PINNED_SETTINGS });
+    embedded.set(client, chdb);
+    return client;
   } finally {
     // The engine lives while any connection to the path is open; the primer only had to start it.
     primer.close();
   }
 }
 
-type InsertParams = Parameters<ChdbConnection['insert']>[0];
+/** The chdb connection behind each embedded client, for the raw insert path. */
+const embedded = new WeakMap<ClickHouseClient, ChdbConnection>();
+
+/** Settings only the HTTP interface knows; the embedded engine refuses them. */
+const HTTP_ONLY_SETTINGS = new Set(['wait_end_of_query', 'send_progress_in_http_headers', 'enable_http_compression']);
 
 /**
- * chdb's connection applies an insert's settings as `SET …; INSERT … FORMAT X\n<rows>`, which makes
- * the engine split a multi-statement query, lexing every row as SQL: measured 410 vs 280 ms per
- * 20k-row events batch. Putting them in the INSERT's own SETTINGS clause avoids that.
+ * Inserts rows as JSONEachRow into `table` (a constant name, never user input), the fast way for
+ * each engine. Remote: `client.insert`. Embedded: chdb's raw insert, rows handed over as one Buffer
+ * with the settings in the INSERT's SETTINGS clause. chdb's generic path sends
+ * `SET …; INSERT … FORMAT X\n<rows>` as one SQL text, and the engine lexes every row while splitting
+ * the statements: measured on 20k-row `events` batches, ~560 ms via `client.insert` against ~390 ms
+ * (stringify included) this way. Failures are ClickHouse errors with the engine's code either way.
  */
-class InlineSettingsConnection extends ChdbConnection {
-  override insert(params: InsertParams): ReturnType<ChdbConnection['insert']> {
-    const settings = Object.entries(params.clickhouse_settings ?? {}).filter(
+export async function insertJsonRows(
+  client: ClickHouseClient,
+  table: string,
+  rows: readonly object[],
+  settings: ClickHouseSettings = {},
+): Promise<void> {
+  if (rows.length === 0) return;
+  const chdb = embedded.get(client);
+  if (!chdb) {
+    await client.insert({ table, values: rows, format: 'JSONEachRow', clickhouse_settings: settings });
+    return;
+  }
+  const values = Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n'));
+  const plain = Object.fromEntries(
+    Object.entries({ ...PINNED_SETTINGS, ...settings }).filter(
       (e): e is [string, string | number | boolean] =>
         ['string', 'number', 'boolean'].includes(typeof e[1]) && !HTTP_ONLY_SETTINGS.has(e[0]),
-    );
-    const format = /\sFORMAT\s+\w+\s*$/i;
-    if (settings.length === 0 || !format.test(params.query)) return super.insert(params);
-    const clause = settings.map(([k, v]) => `${settingName(k)} = ${settingValue(v)}`).join(', ');
-    const query = params.query.replace(format, (f) => ` SETTINGS ${clause}${f}`);
-    return super.insert({ ...params, query, clickhouse_settings: {} });
+    ),
+  );
+  try {
+    await chdb.chdb.rawInsert({ table, format: 'JSONEachRow', values, settings: plain });
+  } catch (err) {
+    throw parseError(err instanceof Error ? err.message : String(err));
   }
-}
-
-/** Settings only the HTTP interface knows; the embedded engine would refuse them. */
-const HTTP_ONLY_SETTINGS = new Set([
-  'wait_end_of_query',
-  'send_progress_in_http_headers',
-  'http_headers_progress_interval_ms',
-  'enable_http_compression',
-  'default_format',
-]);
-
-function settingName(k: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`invalid setting name ${JSON.stringify(k)}`);
-  return k;
-}
-
-function settingValue(v: string | number | boolean): string {
-  if (typeof v === 'boolean') return v ? '1' : '0';
-  if (typeof v === 'number') return String(v);
-  return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }

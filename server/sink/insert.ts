@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { insertJsonRows } from '../clickhouse/client.ts';
 import { isDataError } from '../clickhouse/errors.ts';
 import type { EventRow, RejectedRow } from './rows.ts';
 
@@ -25,17 +26,8 @@ export interface RowSet {
 /** Inserts events then rejects as JSONEachRow and classifies any failure. */
 export async function insertRows(ch: ClickHouseClient, rows: RowSet): Promise<InsertOutcome> {
   try {
-    if (rows.events.length > 0) {
-      await ch.insert({ table: 'events', values: rows.events, format: 'JSONEachRow', clickhouse_settings: INSERT_SETTINGS });
-    }
-    if (rows.rejects.length > 0) {
-      await ch.insert({
-        table: 'rejected_events',
-        values: rows.rejects,
-        format: 'JSONEachRow',
-        clickhouse_settings: INSERT_SETTINGS,
-      });
-    }
+    await insertJsonRows(ch, 'events', rows.events, INSERT_SETTINGS);
+    await insertJsonRows(ch, 'rejected_events', rows.rejects, INSERT_SETTINGS);
     return { kind: 'ok' };
   } catch (err) {
     return isDataError(err) ? { kind: 'data', err } : { kind: 'down', err };
