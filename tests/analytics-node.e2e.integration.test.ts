@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Analytics } from '@segment/analytics-node';
 import type { Redis } from 'ioredis';
-import { testConfig, testRedis, dropTestKeys, eventually } from './helpers/env.ts';
+import { testConfig, testRedis } from './helpers/env.ts';
+import { cleanupPrefix } from './helpers/redis.ts';
+import { waitFor } from './helpers/wait.ts';
 import { tempClickHouse, rows } from './helpers/clickhouse.ts';
 import { SECRET_KEY, WRITE_KEY, WORKSPACE } from './helpers/collector.ts';
 import { migrate } from '../server/clickhouse/migrate.ts';
@@ -31,7 +33,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const step of [...collector.steps, ...sink.steps]) await step.run();
-  await dropTestKeys(redis, config.WARMLINE_REDIS_PREFIX);
+  await cleanupPrefix(redis, config.WARMLINE_REDIS_PREFIX);
   redis.disconnect();
   await ch.dispose();
 });
@@ -71,10 +73,13 @@ describe('10,000 events from @segment/analytics-node', () => {
     await analytics.closeAndFlush({ timeout: 60_000 });
     expect(failures).toEqual([]);
 
-    const count = await eventually(async () => {
-      const [r] = await rows<{ n: string }>(ch.client, 'SELECT count() AS n FROM events FINAL WHERE workspace_id = {ws:String}', { ws: WORKSPACE });
-      return Number(r!.n) >= N ? Number(r!.n) : undefined;
-    }, 60_000, 'all events in ClickHouse');
+    const count = await waitFor(
+      async () => {
+        const [r] = await rows<{ n: string }>(ch.client, 'SELECT count() AS n FROM events FINAL WHERE workspace_id = {ws:String}', { ws: WORKSPACE });
+        return Number(r!.n) >= N && Number(r!.n);
+      },
+      { timeoutMs: 60_000, what: 'all events in ClickHouse' },
+    );
     expect(count).toBe(N);
     const [distinct] = await rows<{ n: string; raw: string }>(ch.client, 'SELECT uniqExact(message_id) AS n, count() AS raw FROM events WHERE workspace_id = {ws:String}', { ws: WORKSPACE });
     expect(Number(distinct!.n)).toBe(N);

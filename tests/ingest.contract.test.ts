@@ -2,7 +2,8 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import type { Hono } from 'hono';
-import { testConfig, testRedis, dropTestKeys } from './helpers/env.ts';
+import { testConfig, testRedis } from './helpers/env.ts';
+import { cleanupPrefix } from './helpers/redis.ts';
 import { partitionOf } from '../server/log/keys.ts';
 import { basic, inProcessCollector, readLog, SECRET_KEY, WRITE_KEY, WORKSPACE } from './helpers/collector.ts';
 import { collectorDeps, createCollectorApp, type CollectorDeps } from '../server/collector.ts';
@@ -21,7 +22,7 @@ beforeAll(async () => {
   ({ app, deps } = await inProcessCollector(config, redis));
 });
 afterAll(async () => {
-  await dropTestKeys(redis, config.WARMLINE_REDIS_PREFIX);
+  await cleanupPrefix(redis, config.WARMLINE_REDIS_PREFIX);
   redis.disconnect();
 });
 beforeEach(async () => {

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hono } from 'hono';
 import type { Redis } from 'ioredis';
-import { testConfig, eventually } from './helpers/env.ts';
+import { testConfig } from './helpers/env.ts';
+import { waitFor } from './helpers/wait.ts';
 import { basic, inProcessCollector, readLog, WRITE_KEY } from './helpers/collector.ts';
 import { createRedis, waitReady } from '../server/redis.ts';
 import type { CollectorDeps } from '../server/collector.ts';
@@ -77,7 +78,7 @@ describe('Redis outage under load', () => {
     expect(during.filter((s) => s === 503).length).toBeGreaterThan(50);
 
     await startRedis();
-    await eventually(async () => ((await sendOne()) === 200 ? true : undefined), 15_000, 'collector recovery');
+    await waitFor(async () => (await sendOne()) === 200, { timeoutMs: 15_000, what: 'collector recovery' });
     await load(100);
 
     const codes = [...statuses.values()];

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createClient, parseError, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { Session } from 'chdb';
@@ -49,9 +49,10 @@ export function createClickHouse(
   try {
     primer = new Session(path, { connectionArgs: [`--max_server_memory_usage=${maxBytes}`] });
   } catch (err) {
-    if (String(err instanceof Error ? err.message : err).includes('Cannot lock file')) {
+    const owner = lockOwner(path);
+    if (owner !== undefined || String(err instanceof Error ? err.message : err).includes('Cannot lock file')) {
       throw new ClickHouseLockedError(
-        `embedded ClickHouse at ${path} is in use by another process; one process owns it ` +
+        `embedded ClickHouse at ${path} is in use by another process${owner ? ` (pid ${owner})` : ''}; one process owns it ` +
           `(run the other roles with CLICKHOUSE_URL, or stop that process)`,
         { cause: err },
       );
@@ -108,5 +109,20 @@ export async function insertJsonRows(
     await chdb.chdb.rawInsert({ table, format: 'JSONEachRow', values, settings: plain });
   } catch (err) {
     throw parseError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+/**
+ * The pid of another live process that owns the engine at `path`, read from the `status` file the
+ * engine writes there (chdb's own error does not always say why it could not open the directory).
+ */
+function lockOwner(path: string): number | undefined {
+  try {
+    const pid = Number(/^PID:\s*(\d+)/m.exec(readFileSync(join(path, 'status'), 'utf8'))?.[1]);
+    if (!pid || pid === process.pid) return undefined;
+    process.kill(pid, 0); // throws when no such process
+    return pid;
+  } catch {
+    return undefined;
   }
 }

@@ -6,12 +6,14 @@ import type { EventRow, RejectedRow } from './rows.ts';
 /**
  * Settings of every sink insert: synchronous inserts (the sink batches itself, and "insert returned"
  * must mean "stored"); no in-block dedupe (ReplacingMergeTree merges and FINAL do it; measured ~15%
- * faster); and no refusal of a block that spans many months (backfilled history is legitimate).
+ * faster); no refusal of a block that spans many months (backfilled history is legitimate); and
+ * objects sent for String columns (properties, context…) stored as their JSON text.
  */
 const INSERT_SETTINGS = {
   async_insert: 0,
   optimize_on_insert: 0,
   throw_on_max_partitions_per_insert_block: 0,
+  input_format_json_read_objects_as_strings: 1,
 } as const;
 
 /** An insert's outcome: stored; refused for its data (never retry as is); or ClickHouse unavailable. */

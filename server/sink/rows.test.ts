@@ -4,10 +4,14 @@ import { parseEntry, parseReadReply } from './entries.ts';
 import { parseEventLine, parseRejectLine, toChDateTime, toEventRow, toRejectedRow } from './rows.ts';
 
 describe('toChDateTime', () => {
-  it('formats any ISO instant as UTC DateTime64 text', () => {
+  it('formats any ISO instant as UTC DateTime64 text, normalising impossible days like Date.parse', () => {
     expect(toChDateTime('2024-05-01T12:00:00.123Z')).toBe('2024-05-01 12:00:00.123');
     expect(toChDateTime('2024-05-01T12:00:00.123+02:00')).toBe('2024-05-01 10:00:00.123');
     expect(toChDateTime('2024-05-01')).toBe('2024-05-01 00:00:00.000');
+    expect(toChDateTime('2024-05-01T12:00:00Z')).toBe('2024-05-01 12:00:00.000');
+    expect(toChDateTime('2024-05-01T12:00:00.5Z')).toBe('2024-05-01 12:00:00.500');
+    expect(toChDateTime('2024-01-31T12:00:00.000Z')).toBe('2024-01-31 12:00:00.000');
+    expect(toChDateTime('2024-02-30T12:00:00.000Z')).toBe('2024-03-01 12:00:00.000'); // as Date.parse would
   });
   it('refuses what DateTime64 cannot hold', () => {
     expect(toChDateTime('nope')).toBeNull();
@@ -45,11 +49,11 @@ describe('toEventRow', () => {
       is_bot: false,
       library_name: 'analytics.js',
       library_version: 'npm:next-1.70.0',
-      traits: '{}',
-      integrations: '{}',
+      traits: {},
+      integrations: {},
     });
-    expect(JSON.parse(r.row.properties)).toEqual({ product_id: 'sku-1', price: 19.99, currency: 'USD', tags: ['a', 'b'] });
-    expect(JSON.parse(r.row.context)).toEqual(e.event.context);
+    expect(r.row.properties).toEqual({ product_id: 'sku-1', price: 19.99, currency: 'USD', tags: ['a', 'b'] });
+    expect(r.row.context).toEqual(e.event.context);
   });
 
   it('takes page fields from page properties when context.page lacks them', () => {
@@ -67,9 +71,9 @@ describe('toEventRow', () => {
 
   it('maps identify traits, group and alias ids; ignores non-object bags and non-scalar ids', () => {
     const identify = toEventRow(storedEvent({ type: 'identify', event: { type: 'identify', userId: 'u', traits: { plan: null } } }));
-    expect(identify).toMatchObject({ kind: 'ok', row: { traits: '{"plan":null}', event: '' } });
+    expect(identify).toMatchObject({ kind: 'ok', row: { traits: { plan: null }, event: '' } });
     const group = toEventRow(storedEvent({ type: 'group', event: { type: 'group', groupId: 7, context: [1, 2] } }));
-    expect(group).toMatchObject({ kind: 'ok', row: { group_id: '7', context: '{}' } });
+    expect(group).toMatchObject({ kind: 'ok', row: { group_id: '7', context: {} } });
     const alias = toEventRow(storedEvent({ type: 'alias', event: { type: 'alias', previousId: 'old', userId: { x: 1 } } }));
     expect(alias).toMatchObject({ kind: 'ok', row: { previous_id: 'old', user_id: '' } });
   });
