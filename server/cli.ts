@@ -56,6 +56,9 @@ async function start(rt: Runtime): Promise<void> {
       `  curl -u '${dev.writeKey}:' -H 'Content-Type: application/json' \\`,
       `    -d '{"userId":"user-1","event":"Signed Up","properties":{"plan":"trial"}}' ${url}/v1/track`,
       '',
+      `Browser tracker: see events flow from the demo site at ${url}/demo/`,
+      `  the snippet for your site: ${url}/tracker/snippet?writeKey=${dev.writeKey}`,
+      '',
     ].join('\n') + '\n',
   );
 }

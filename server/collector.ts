@@ -13,6 +13,7 @@ import { logStats } from './log/stats.ts';
 import { ingestRoutes } from './routes/ingest.route.ts';
 import { opsRoutes, type ReadinessCheck } from './routes/ops.route.ts';
 import { apiRoutes } from './routes/api.route.ts';
+import { trackerRoutes } from './routes/tracker.route.ts';
 import type { ClickHouseClient } from './clickhouse/client.ts';
 
 /** What the collector's routes need; built once per process by `collectorDeps`. */
@@ -47,14 +48,16 @@ export function collectorDeps(config: Config, redis: Redis, log: Logger, metrics
 }
 
 /**
- * The HTTP app of a collector: ingest under `/v1`, operations at the root and, when the process
- * reaches ClickHouse, the read API under `/api` (and ClickHouse in `/readyz`).
+ * The HTTP app of a collector: ingest under `/v1`, the browser tracker under `/tracker` (and its demo
+ * under `/demo`), operations at the root and, when the process reaches ClickHouse, the read API under
+ * `/api` (and ClickHouse in `/readyz`).
  */
 export function createCollectorApp(deps: CollectorDeps, clickhouse?: ClickHouseClient): Hono {
   const app = new Hono();
   app.onError(errorHandler(deps.log));
   app.notFound((c) => c.json({ success: false, error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404));
   app.route('/v1', ingestRoutes(deps));
+  app.route('/', trackerRoutes(deps.config));
   if (clickhouse) app.route('/api', apiRoutes({ keys: deps.keys, clickhouse }));
   const updateLogGauges = async () => {
     const stats = await logStats(deps.redis, deps.logKeys);

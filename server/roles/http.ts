@@ -2,6 +2,9 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { AddressInfo } from 'node:net';
 
+/** How long in-flight requests may finish after close() before their sockets are cut. */
+const CLOSE_GRACE_MS = 5_000;
+
 export interface RunningServer {
   server: ServerType;
   port: number;
@@ -18,8 +21,14 @@ export async function listen(app: Hono, host: string, port: number): Promise<Run
         port: info.port,
         close: () =>
           new Promise<void>((done) => {
-            server.close(() => done());
-            // Idle keep-alive sockets would hold close() open until they time out.
+            // In-flight requests get a grace period; sockets that never sent a request (browsers
+            // pre-open them) or sit idle in keep-alive would otherwise hold close() open for a minute.
+            const force = setTimeout(() => 'closeAllConnections' in server && server.closeAllConnections(), CLOSE_GRACE_MS);
+            force.unref();
+            server.close(() => {
+              clearTimeout(force);
+              done();
+            });
             if ('closeIdleConnections' in server) server.closeIdleConnections();
           }),
       });
