@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { ModelError } from '../scoring/model/load.ts';
 import { createClickHouse, type ClickHouseClient } from './clickhouse/client.ts';
 import { migrate } from './clickhouse/migrate.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
@@ -6,6 +7,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { Metrics } from './metrics.ts';
 import { startCollector } from './roles/collector.role.ts';
 import { startSink } from './roles/sink.role.ts';
+import { loadActiveModel, startScorer } from './roles/scorer.role.ts';
 import { gracefulShutdown, type ShutdownStep } from './shutdown.ts';
 import { seedDevWorkspace } from './keys/dev.ts';
 import { KeyStore, generateKey } from './keys/workspaces.ts';
@@ -39,16 +41,18 @@ function untilSignal(log: Logger, steps: ShutdownStep[]): void {
 }
 
 async function start(rt: Runtime): Promise<void> {
+  const model = await loadActiveModel(rt.config);
   const clickhouse = await openClickHouse(rt);
-  const collector = await startCollector(rt.config, rt.log, rt.metrics, clickhouse);
+  const collector = await startCollector(rt.config, rt.log, rt.metrics, { clickhouse, model });
   const sink = await startSink(rt.config, rt.log, rt.metrics, clickhouse);
+  const scorer = await startScorer(rt.config, rt.log, rt.metrics, model);
   const dev = await seedDevWorkspace(collector.deps.keys, rt.config);
-  untilSignal(rt.log, [...collector.steps, ...sink.steps, { name: 'clickhouse', run: () => clickhouse.close() }]);
+  untilSignal(rt.log, [...collector.steps, ...scorer.steps, ...sink.steps, { name: 'clickhouse', run: () => clickhouse.close() }]);
   const url = `http://127.0.0.1:${collector.http.port}`;
   process.stdout.write(
     [
       '',
-      `Warmline is running on ${url} (collector + sink, embedded ClickHouse: ${rt.config.CLICKHOUSE_URL ? 'no' : 'yes'})`,
+      `Warmline is running on ${url} (collector + sink + scorer, model ${model.name}, embedded ClickHouse: ${rt.config.CLICKHOUSE_URL ? 'no' : 'yes'})`,
       `  dev write key:  ${dev.writeKey}${dev.generated ? '   (generated; set WARMLINE_DEV_WRITE_KEY to choose)' : ''}`,
       `  dev secret key: ${dev.secretKey}`,
       '',
@@ -65,8 +69,9 @@ async function start(rt: Runtime): Promise<void> {
 
 /** The collector alone; with CLICKHOUSE_URL it also serves the read API (the embedded engine belongs to the sink). */
 async function collector(rt: Runtime): Promise<void> {
+  const model = await loadActiveModel(rt.config);
   const clickhouse = rt.config.CLICKHOUSE_URL ? createClickHouse(rt.config) : undefined;
-  const role = await startCollector(rt.config, rt.log, rt.metrics, clickhouse);
+  const role = await startCollector(rt.config, rt.log, rt.metrics, { model, ...(clickhouse ? { clickhouse } : {}) });
   untilSignal(rt.log, [...role.steps, ...(clickhouse ? [{ name: 'clickhouse', run: () => clickhouse.close() }] : [])]);
 }
 
@@ -74,6 +79,11 @@ async function sink(rt: Runtime): Promise<void> {
   const clickhouse = await openClickHouse(rt);
   const role = await startSink(rt.config, rt.log, rt.metrics, clickhouse);
   untilSignal(rt.log, [...role.steps, { name: 'clickhouse', run: () => clickhouse.close() }]);
+}
+
+async function scorer(rt: Runtime): Promise<void> {
+  const role = await startScorer(rt.config, rt.log, rt.metrics, await loadActiveModel(rt.config));
+  untilSignal(rt.log, role.steps);
 }
 
 async function migrateOnly(rt: Runtime): Promise<void> {
@@ -96,9 +106,10 @@ async function createKey(rt: Runtime, workspace: string, kind: (typeof KEY_KINDS
 
 const program = new Command('warmline').description('Real-time behavioural tracking and intent scoring');
 const action = (fn: (rt: Runtime) => Promise<void>) => async () => fn(runtime());
-program.command('start').description('every role in one process (collector, sink) with embedded ClickHouse by default').action(action(start));
+program.command('start').description('every role in one process (collector, sink, scorer) with embedded ClickHouse by default').action(action(start));
 program.command('collector').description('the Segment-compatible HTTP collector').action(action(collector));
 program.command('sink').description('the ClickHouse sink: moves the log into ClickHouse').action(action(sink));
+program.command('scorer').description('the streaming scorer: scores the log per user, emits signals').action(action(scorer));
 program.command('migrate').description('apply pending ClickHouse migrations and exit').action(action(migrateOnly));
 program
   .command('create-key')
@@ -114,7 +125,7 @@ program
   .action(async (opts: { workspace: string; kind: (typeof KEY_KINDS)[number] }) => createKey(runtime(), opts.workspace, opts.kind));
 
 program.parseAsync().catch((err: unknown) => {
-  const message = err instanceof ConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
+  const message = err instanceof ConfigError || err instanceof ModelError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
   process.stderr.write(`warmline: ${message}\n`);
   process.exit(1);
 });

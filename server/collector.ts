@@ -15,6 +15,8 @@ import { opsRoutes, type ReadinessCheck } from './routes/ops.route.ts';
 import { apiRoutes } from './routes/api.route.ts';
 import { trackerRoutes } from './routes/tracker.route.ts';
 import type { ClickHouseClient } from './clickhouse/client.ts';
+import type { ActiveModel } from './roles/scorer.role.ts';
+import { scorerKeys } from '../scoring/runtime/keys.ts';
 
 /** What the collector's routes need; built once per process by `collectorDeps`. */
 export interface CollectorDeps {
@@ -52,13 +54,21 @@ export function collectorDeps(config: Config, redis: Redis, log: Logger, metrics
  * under `/demo`), operations at the root and, when the process reaches ClickHouse, the read API under
  * `/api` (and ClickHouse in `/readyz`).
  */
-export function createCollectorApp(deps: CollectorDeps, clickhouse?: ClickHouseClient): Hono {
+export function createCollectorApp(deps: CollectorDeps, extras: { clickhouse?: ClickHouseClient; model?: ActiveModel } = {}): Hono {
+  const { clickhouse, model } = extras;
   const app = new Hono();
   app.onError(errorHandler(deps.log));
   app.notFound((c) => c.json({ success: false, error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404));
   app.route('/v1', ingestRoutes(deps));
   app.route('/', trackerRoutes(deps.config));
-  if (clickhouse) app.route('/api', apiRoutes({ keys: deps.keys, clickhouse }));
+  app.route(
+    '/api',
+    apiRoutes({
+      keys: deps.keys,
+      ...(clickhouse ? { clickhouse } : {}),
+      ...(model ? { profiles: { redis: deps.redis, keys: scorerKeys(deps.logKeys), model } } : {}),
+    }),
+  );
   const updateLogGauges = async () => {
     const stats = await logStats(deps.redis, deps.logKeys);
     stats.lengths.forEach((len, p) => deps.metrics.logLength.set({ partition: String(p) }, len));

@@ -72,6 +72,23 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly scorerEvents = new Counter({
+    name: 'warmline_scorer_events_total',
+    help: 'Events applied to profiles by the scorer (duplicates and bots excluded)',
+    registers: [this.registry],
+  });
+  readonly scorerLatency = new Histogram({
+    name: 'warmline_scorer_latency_seconds',
+    help: "From the collector's receipt of an event to its profile write",
+    buckets: [0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+  readonly signals = new Counter({
+    name: 'warmline_signals_total',
+    help: 'Signals emitted (segment entries/exits, threshold crossings)',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'warmline_' });
   }

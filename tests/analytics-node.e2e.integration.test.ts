@@ -24,7 +24,7 @@ beforeAll(async () => {
   redis = await testRedis(config);
   await migrate(ch.client, log);
   const metrics = new Metrics();
-  collector = await startCollector(config, log, metrics, ch.client);
+  collector = await startCollector(config, log, metrics, { clickhouse: ch.client });
   sink = await startSink(config, log, metrics, ch.client);
   await collector.deps.keys.ensureWorkspace(WORKSPACE, 'Test');
   await collector.deps.keys.addKey(WORKSPACE, 'write', WRITE_KEY);

@@ -4,6 +4,7 @@ import type { Metrics } from '../metrics.ts';
 import { collectorDeps, createCollectorApp, type CollectorDeps } from '../collector.ts';
 import { createRedis, waitReady } from '../redis.ts';
 import type { ClickHouseClient } from '../clickhouse/client.ts';
+import type { ActiveModel } from './scorer.role.ts';
 import { listen, type RunningServer } from './http.ts';
 import type { ShutdownStep } from '../shutdown.ts';
 
@@ -15,11 +16,16 @@ export interface CollectorRole {
 }
 
 /** Starts the collector on `config.PORT`: the Segment HTTP API, operations and (given ClickHouse) the read API. */
-export async function startCollector(config: Config, log: Logger, metrics: Metrics, clickhouse?: ClickHouseClient): Promise<CollectorRole> {
+export async function startCollector(
+  config: Config,
+  log: Logger,
+  metrics: Metrics,
+  extras: { clickhouse?: ClickHouseClient; model?: ActiveModel } = {},
+): Promise<CollectorRole> {
   const redis = createRedis(config.REDIS_URL, { name: 'collector' });
   await waitReady(redis);
   const deps = collectorDeps(config, redis, log, metrics);
-  const http = await listen(createCollectorApp(deps, clickhouse), config.HOST, config.PORT);
+  const http = await listen(createCollectorApp(deps, extras), config.HOST, config.PORT);
   log.info({ port: http.port }, 'collector listening');
   return {
     deps,

@@ -1,7 +1,11 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { ClickHouseClient } from '../clickhouse/client.ts';
-import { badRequest } from '../http/errors.ts';
+import { HttpError, badRequest } from '../http/errors.ts';
+import type { Redis } from 'ioredis';
+import type { ScorerKeys } from '../../scoring/runtime/keys.ts';
+import { readProfile } from '../../scoring/runtime/profile.ts';
+import type { ActiveModel } from '../roles/scorer.role.ts';
 import type { KeyStore } from '../keys/workspaces.ts';
 import { secretKeyAuth, type ApiEnv } from '../api/auth.ts';
 import { decodeCursor, userEvents } from '../api/events.query.ts';
@@ -12,17 +16,36 @@ const EventsQuery = z.object({
   cursor: z.string().max(2_000).optional(),
 });
 
-/** The read API (`/api/*`, secret keys only), served by processes that reach ClickHouse. */
-export function apiRoutes(deps: { keys: KeyStore; clickhouse: ClickHouseClient }): Hono<ApiEnv> {
+export interface ApiDeps {
+  keys: KeyStore;
+  /** Timelines need ClickHouse. */
+  clickhouse?: ClickHouseClient;
+  /** Profiles need the scorer's state in Redis and the active model (to explain it). */
+  profiles?: { redis: Redis; keys: ScorerKeys; model: ActiveModel };
+}
+
+/** The read API (`/api/*`, secret keys only). */
+export function apiRoutes(deps: ApiDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   app.use('*', secretKeyAuth(deps.keys));
+
+  const profiles = deps.profiles;
+  if (profiles) {
+    app.get('/profiles/:userId', async (c) => {
+      const profile = await readProfile(profiles.redis, profiles.keys, profiles.model.compiled, profiles.model.name, c.get('workspaceId'), c.req.param('userId'));
+      if (!profile) throw new HttpError(404, 'profile_not_found', 'no profile for this user (yet)');
+      return c.json(profile);
+    });
+  }
+  const clickhouse = deps.clickhouse;
+  if (!clickhouse) return app;
 
   app.get('/profiles/:userId/events', async (c) => {
     const query = EventsQuery.safeParse(c.req.query());
     if (!query.success) throw badRequest('invalid_query', describe(query.error));
     const cursor = query.data.cursor === undefined ? undefined : decodeCursor(query.data.cursor);
     if (query.data.cursor !== undefined && !cursor) throw badRequest('invalid_cursor', 'cursor is not one this API returned');
-    const page = await userEvents(deps.clickhouse, {
+    const page = await userEvents(clickhouse, {
       workspaceId: c.get('workspaceId'),
       userId: c.req.param('userId'),
       limit: query.data.limit,

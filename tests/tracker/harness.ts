@@ -78,7 +78,7 @@ export class TrackerHarness {
     const redis = await testRedis(config);
     await migrate(ch.client, log);
     const metrics = new Metrics();
-    const collector = await startCollector(config, log, metrics, ch.client);
+    const collector = await startCollector(config, log, metrics, { clickhouse: ch.client });
     const sink = await startSink(config, log, metrics, ch.client);
     await collector.deps.keys.ensureWorkspace(WORKSPACE, 'Test');
     await collector.deps.keys.addKey(WORKSPACE, 'write', WRITE_KEY);
@@ -117,7 +117,7 @@ export class TrackerHarness {
   /** Serves the collector again on the same port (the same origin the pages know). */
   async restartCollector(): Promise<void> {
     const port = Number(new URL(this.base).port);
-    this.collectorHttp = await listen(createCollectorApp(this.collector.deps, this.ch.client), '127.0.0.1', port);
+    this.collectorHttp = await listen(createCollectorApp(this.collector.deps, { clickhouse: this.ch.client }), '127.0.0.1', port);
   }
 
   /** A test page on the site origin: `/<name>?<tracker options>`, e.g. `consent=required`. */

@@ -1,0 +1,30 @@
+import { partitionOf, type LogKeys } from '../../server/log/keys.ts';
+
+/**
+ * Redis keys of the scorer. A profile lives in the partition of its user key (hash tag `{p<n>}`), next
+ * to that partition's log, lease, timers and output streams.
+ */
+export function scorerKeys(keys: LogKeys) {
+  const tag = (p: number) => `${keys.prefix}:{p${p}}`;
+  return {
+    partitionOf: (userKey: string) => partitionOf(userKey, keys.partitions),
+    profile: (p: number, ws: string, userKey: string) => `${tag(p)}:prof:${ws}:${userKey}`,
+    /** The anonymous ids stitched into a profile. */
+    anonymousIds: (p: number, ws: string, userKey: string) => `${tag(p)}:ids:${ws}:${userKey}`,
+    /** Timers: member `<ws>\n<userKey>`, score = when `applyDue` must run. */
+    due: (p: number) => `${tag(p)}:due`,
+    /** Signals (segment entries/exits, threshold crossings), one entry per signal, field `sg`. */
+    signals: (p: number) => `${tag(p)}:signals`,
+    /** Score history rows for ClickHouse, NDJSON in field `sc`. */
+    scores: (p: number) => `${tag(p)}:scores`,
+    /** anonymousId → userId after identity stitching (not partition-local: looked up before routing). */
+    alias: (ws: string, anonymousId: string) => `${keys.prefix}:alias:${ws}:${anonymousId}`,
+  };
+}
+export type ScorerKeys = ReturnType<typeof scorerKeys>;
+
+export const dueMember = (ws: string, userKey: string) => `${ws}\n${userKey}`;
+export function parseDueMember(member: string): { workspaceId: string; userKey: string } {
+  const i = member.indexOf('\n');
+  return { workspaceId: member.slice(0, i), userKey: member.slice(i + 1) };
+}

@@ -1,0 +1,214 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../../server/logger.ts';
+import type { LogKeys } from '../../server/log/keys.ts';
+import { PartitionLeases } from '../../server/log/leases.ts';
+import { parseReadReply, type LogEntry } from '../../server/sink/entries.ts';
+import { ack, claimIdle, ensureGroups } from '../../server/sink/consumer.ts';
+import { backoffMs, sleep } from '../../server/sink/backoff.ts';
+import { applyDue, type CompiledModel } from '../engine/index.ts';
+import { scorerKeys, dueMember, parseDueMember } from './keys.ts';
+import { loadProfiles, writeProfile, type ProfileWrite } from './store.ts';
+import { parseEvents, planBatch, reloadGroups, scoreGroup, type Group } from './batch.ts';
+import { signalsOf, scoreRowOf } from './outputs.ts';
+
+export const SCORER_GROUP = 'scorer';
+
+export interface ScorerObserver {
+  /** Events applied (not duplicates) and, per event, ms from the collector's receipt to the state write. */
+  scored(events: number, latenciesMs: number[]): void;
+  signals(n: number): void;
+}
+
+export interface ScorerOptions {
+  redis: Redis;
+  /** A dedicated connection for XREADGROUP BLOCK. */
+  blocking: Redis;
+  keys: LogKeys;
+  model: CompiledModel;
+  modelName: string;
+  log: Logger;
+  observer?: ScorerObserver;
+  member?: string;
+  leaseTtlMs?: number;
+  /** Entries read per partition per round. */
+  count?: number;
+}
+
+export interface Scorer {
+  readonly member: string;
+  start(): Promise<void>;
+  /** Finishes the batch in hand, gives the partitions back, resolves. */
+  stop(): Promise<void>;
+  partitions(): number[];
+}
+
+/**
+ * The streaming scorer: owns a fair share of the log's partitions (leases), reads them through the
+ * consumer group `scorer` in order, scores each user's events with the pure engine and writes each
+ * touched profile once per batch with one atomic, lease-fenced compare-and-set (state, timer, score
+ * rows, signals), then acknowledges. A crash before the ack redelivers the batch; the engine's
+ * per-user messageId memory makes the replay change nothing that was written.
+ */
+export function createScorer(opts: ScorerOptions): Scorer {
+  const { redis, blocking, keys, model, log: parentLog } = opts;
+  const member = opts.member ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  const log = parentLog.child({ module: 'scorer', member });
+  const sk = scorerKeys(keys);
+  const ttlMs = opts.leaseTtlMs ?? 10_000;
+  const leases = new PartitionLeases(redis, keys, { role: SCORER_GROUP, member, ttlMs });
+  const count = opts.count ?? 200;
+  const backlog: LogEntry[] = [];
+  let stopping = false;
+  let loop: Promise<void> | undefined;
+  let nextTick = 0;
+  let nextDue = 0;
+
+  async function tickLeases(): Promise<void> {
+    const { gained, lost } = await leases.tick();
+    if (lost.length) log.info({ lost }, 'partitions released or lost');
+    for (const p of gained) {
+      // Whatever a previous owner left pending is ours now: it cannot write any more (fenced).
+      let cursor = '0-0';
+      do {
+        const claimed = await claimIdle(redis, keys, p, SCORER_GROUP, member, { minIdleMs: 0, cursor, count: 1_000 });
+        backlog.push(...claimed.entries);
+        cursor = claimed.next;
+      } while (cursor !== '0-0');
+    }
+    if (gained.length) log.info({ gained, owned: leases.partitions() }, 'partitions acquired');
+  }
+
+  async function read(owned: number[]): Promise<LogEntry[]> {
+    const streams = owned.map((p) => keys.stream(p));
+    const reply = await blocking.call('XREADGROUP', 'GROUP', SCORER_GROUP, member, 'COUNT', String(count), 'BLOCK', '200', 'STREAMS', ...streams, ...streams.map(() => '>'));
+    return parseReadReply(reply, new Map(owned.map((p) => [keys.stream(p), p])));
+  }
+
+  /** Writes groups; on a version conflict (another writer touched the profile) reloads and rescores them. */
+  async function writeGroups(groups: Group[]): Promise<boolean> {
+    let pending = groups;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 0) await reloadGroups(redis, sk, pending);
+      const results = await Promise.all(
+        pending.map(async (g) => {
+          const w = scoreGroup(model, opts.modelName, sk, g, Date.now());
+          if (!w) return 'written' as const;
+          return writeProfile(redis, { ...w, leaseKey: leases.leaseKey(g.sourcePartition), token: member });
+        }),
+      );
+      if (results.includes('lease_lost')) return false;
+      pending = pending.filter((_, i) => results[i] === 'conflict');
+      if (attempt > 5 && pending.length) throw new Error(`profile write kept conflicting for ${pending.length} profiles`);
+    }
+    return true;
+  }
+
+  async function processEntries(entries: LogEntry[]): Promise<void> {
+    const events = parseEvents(entries, log);
+    const groups = await planBatch(redis, sk, events);
+    const ok = await writeGroups(groups);
+    if (!ok) {
+      // Lost a lease mid-batch: the new owner claims and replays these entries.
+      log.warn({ entries: entries.length }, 'lease lost during a batch; leaving it to the new owner');
+      return;
+    }
+    await ack(redis, SCORER_GROUP, entries);
+    const now = Date.now();
+    let applied = 0;
+    let signals = 0;
+    const latencies: number[] = [];
+    for (const g of groups) {
+      applied += g.applied;
+      signals += g.signalCount;
+      for (const r of g.receivedAt) latencies.push(now - r);
+    }
+    opts.observer?.scored(applied, latencies);
+    opts.observer?.signals(signals);
+  }
+
+  /** Runs timers that are due (absence rules, decay leaving a segment) for owned partitions. */
+  async function processDue(owned: number[]): Promise<void> {
+    const now = Date.now();
+    for (const p of owned) {
+      const members = await redis.zrangebyscore(sk.due(p), '-inf', now, 'LIMIT', 0, 200);
+      if (members.length === 0) continue;
+      const ids = members.map(parseDueMember);
+      const loaded = await loadProfiles(redis, ids.map((m) => sk.profile(p, m.workspaceId, m.userKey)));
+      const writes: Promise<unknown>[] = [];
+      ids.forEach(({ workspaceId, userKey }, i) => {
+        const current = loaded[i]!;
+        const due = dueMember(workspaceId, userKey);
+        if (!current.state) {
+          writes.push(redis.zrem(sk.due(p), due));
+          return;
+        }
+        const { state, changes } = applyDue(model, current.state, now);
+        const signals = signalsOf(workspaceId, userKey, changes, state, undefined).map((s) => JSON.stringify(s));
+        const row = scoreRowOf(workspaceId, userKey, changes, undefined, opts.modelName);
+        const w: ProfileWrite = {
+          profileKey: sk.profile(p, workspaceId, userKey),
+          leaseKey: leases.leaseKey(p),
+          signalsKey: sk.signals(p),
+          scoresKey: sk.scores(p),
+          dueKey: sk.due(p),
+          token: member,
+          expectedVersion: current.version,
+          state,
+          dueMember: due,
+          dueAt: changes.nextDueAt,
+          scoreRows: row ? [row] : [],
+          signals,
+        };
+        // A conflict means an event just wrote this profile: its write set the timer anew.
+        writes.push(writeProfile(redis, w));
+        opts.observer?.signals(signals.length);
+      });
+      await Promise.all(writes);
+    }
+  }
+
+  async function run(): Promise<void> {
+    let failures = 0;
+    while (!stopping) {
+      try {
+        if (Date.now() >= nextTick) {
+          await tickLeases();
+          nextTick = Date.now() + ttlMs / 3;
+        }
+        const owned = leases.partitions();
+        if (owned.length === 0) {
+          await sleep(200);
+          continue;
+        }
+        const entries = backlog.length ? backlog.splice(0, count) : await read(owned);
+        const mine = entries.filter((e) => owned.includes(e.partition));
+        if (mine.length) await processEntries(mine);
+        if (Date.now() >= nextDue) {
+          await processDue(owned);
+          nextDue = Date.now() + 1_000;
+        }
+        failures = 0;
+      } catch (err) {
+        failures++;
+        log.error({ err, failures }, 'scorer round failed; retrying');
+        await sleep(backoffMs(failures));
+      }
+    }
+  }
+
+  return {
+    member,
+    partitions: () => leases.partitions(),
+    async start() {
+      await ensureGroups(redis, keys.streams(), SCORER_GROUP);
+      loop = run();
+    },
+    async stop() {
+      stopping = true;
+      await loop;
+      await leases.releaseAll();
+    },
+  };
+}
