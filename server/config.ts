@@ -35,6 +35,8 @@ export const ConfigSchema = z.object({
   WARMLINE_CLAIM_IDLE_MS: int(1_000, 86_400_000).default(30_000),
   /** Deliveries of one log entry before it is dead-lettered. */
   WARMLINE_MAX_DELIVERIES: int(1, 1_000).default(10),
+  /** Partition leases of the scorer: a dead scorer's partitions move to the others after this long. */
+  WARMLINE_LEASE_TTL_MS: int(500, 600_000).default(10_000),
   /** The scoring model file (YAML or JSON, validated at start: a bad one stops the process). */
   WARMLINE_MODEL: z.string().min(1).default('scoring/models/b2b-saas.yaml'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

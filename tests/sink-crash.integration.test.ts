@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../schema/stored-event.ts';
@@ -15,8 +14,8 @@ import { rows } from './helpers/clickhouse.ts';
 import { cleanupPrefix, drained, testPrefix } from './helpers/redis.ts';
 import { lines, storedEvent } from './helpers/stored-events.ts';
 import { waitFor } from './helpers/wait.ts';
+import { killAll, startRole } from './helpers/child.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const N = 20_000;
 const PARTITIONS = 4;
 const prefix = testPrefix();
@@ -27,27 +26,22 @@ let dataDir: string;
 const children: ChildProcess[] = [];
 
 /** Starts the sink as its own process, owning the embedded ClickHouse under `dataDir`. */
-function startSink(): { child: ChildProcess; output: () => string } {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    REDIS_URL: 'redis://127.0.0.1:6379',
-    WARMLINE_REDIS_PREFIX: prefix,
-    WARMLINE_PARTITIONS: String(PARTITIONS),
-    WARMLINE_DATA_DIR: dataDir,
-    WARMLINE_CLICKHOUSE_MAX_MEMORY_MB: '1024',
-    WARMLINE_SINK_BATCH_ROWS: '2000',
-    WARMLINE_SINK_MAX_AGE_MS: '200',
-    WARMLINE_CLAIM_IDLE_MS: '1000',
-    LOG_LEVEL: 'warn',
-  };
-  delete env.CLICKHOUSE_URL;
-  const child = spawn(process.execPath, ['bin/warmline.mjs', 'sink'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  return { child, output: () => output.slice(-4_000) };
-}
+const startSink = () =>
+  startRole(
+    'sink',
+    {
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      WARMLINE_REDIS_PREFIX: prefix,
+      WARMLINE_PARTITIONS: String(PARTITIONS),
+      WARMLINE_DATA_DIR: dataDir,
+      WARMLINE_CLICKHOUSE_MAX_MEMORY_MB: '1024',
+      WARMLINE_SINK_BATCH_ROWS: '2000',
+      WARMLINE_SINK_MAX_AGE_MS: '200',
+      WARMLINE_CLAIM_IDLE_MS: '1000',
+      LOG_LEVEL: 'warn',
+    },
+    children,
+  );
 
 /** Log entries as the collector writes them: one per request and partition, 1-40 events each. */
 function entries(events: StoredEvent[]): Array<{ partition: number; ev: string }> {
@@ -95,7 +89,7 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'warmline-crash-'));
 });
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  killAll(children);
   await cleanupPrefix(redis, prefix);
   redis.disconnect();
   rmSync(dataDir, { recursive: true, force: true });

@@ -36,6 +36,7 @@ export async function startScorer(config: Config, log: Logger, metrics: Metrics,
     model: model.compiled,
     modelName: model.name,
     log,
+    leaseTtlMs: config.WARMLINE_LEASE_TTL_MS,
     observer: {
       scored: (n, latencies) => {
         metrics.scorerEvents.inc(n);
