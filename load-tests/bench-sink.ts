@@ -1,6 +1,8 @@
 /**
  * Sink throughput into the embedded engine: prefills the log with N realistic stored events (entries
- * of 1-40 events, as the collector writes them), then times the sink draining it into ClickHouse.
+ * of 1-40 events, as the collector writes them), then times the sink draining it into ClickHouse, with
+ * a breakdown: time spent waiting for ClickHouse's inserts, and the busy time of the JS thread
+ * (event-loop utilisation) over the drain.
  *   node --import tsx load-tests/bench-sink.ts [N=200000] [batchRows=20000]
  * Needs Redis on REDIS_URL (default 127.0.0.1:6379); uses a throw-away key prefix and data dir.
  */
@@ -94,6 +96,7 @@ async function main(): Promise<void> {
     process.stdout.write(`prefilled ${N} events in ${queued} entries (${(bytes / N).toFixed(0)} B/event)\n`);
 
     let rows = 0;
+    let insertMs = 0;
     const sink = createClickHouseSink({
       redis,
       blocking,
@@ -103,22 +106,29 @@ async function main(): Promise<void> {
       config: { WARMLINE_SINK_BATCH_ROWS: BATCH, WARMLINE_SINK_MAX_AGE_MS: 1_000, WARMLINE_CLAIM_IDLE_MS: 30_000, WARMLINE_MAX_DELIVERIES: 10 },
       trimEveryMs: 0,
       observer: {
-        batch: (r, ms) => {
+        batch: (r, ms, ins) => {
           rows += r;
-          if (process.env.BENCH_VERBOSE) process.stdout.write(`batch ${r} rows, ${ms} ms from first read to ack\n`);
+          insertMs += ins;
+          if (process.env.BENCH_VERBOSE) process.stdout.write(`batch ${r} rows, ${ms} ms from first read to ack, ${ins} ms inserting\n`);
         },
         deadLettered: () => undefined,
       },
     });
     const t0 = performance.now();
+    const elu0 = performance.eventLoopUtilization();
+    const cpu0 = process.cpuUsage();
     await sink.start();
     while (!(await drained(redis, keys.streams(), SINK_GROUP))) await new Promise((r) => setTimeout(r, 20));
     const ms = performance.now() - t0;
+    const js = performance.eventLoopUtilization(elu0);
+    const cpu = process.cpuUsage(cpu0);
     await sink.stop();
     const rs = await ch.query({ query: 'SELECT count() AS c FROM events FINAL', format: 'JSONEachRow' });
     const [stored] = await rs.json<{ c: string }>();
     process.stdout.write(
-      `sink: ${rows} rows in ${(ms / 1000).toFixed(2)} s = ${Math.round((rows / ms) * 1000)} rows/s (batch ${BATCH}); events FINAL ${stored?.c}\n`,
+      `sink: ${rows} rows in ${(ms / 1000).toFixed(2)} s = ${Math.round((rows / ms) * 1000)} rows/s (batch ${BATCH}); events FINAL ${stored?.c}\n` +
+        `  waiting for inserts ${Math.round(insertMs)} ms; JS thread busy ${Math.round(js.active)} ms (${(js.utilization * 100).toFixed(0)}%); ` +
+        `process CPU ${Math.round((cpu.user + cpu.system) / 1000)} ms (all threads, engine included)\n`,
     );
   } finally {
     await cleanupPrefix(redis, prefix);

@@ -111,7 +111,8 @@ describe('ClickHouse sink', () => {
     let failures = 3;
     const flaky = new Proxy(ch.client, {
       get(target, prop, receiver) {
-        if (prop === 'insert' && failures > 0) {
+        // Whichever call the sink inserts with.
+        if ((prop === 'insert' || prop === 'exec' || prop === 'command') && failures > 0) {
           return () => {
             failures--;
             return Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8123'), { code: 'ECONNREFUSED' }));

@@ -10,16 +10,18 @@ import { waitReady } from '../redis.ts';
 import { backoffMs, sleep } from './backoff.ts';
 import { ack, claimIdle, deadLetter, ensureGroups, readNew, touch } from './consumer.ts';
 import { parseEntry, type LogEntry } from './entries.ts';
-import { insertRows } from './insert.ts';
-import type { EventRow, RejectedRow } from './rows.ts';
+import { insertLines } from './insert.ts';
 
 /** The consumer group of the ClickHouse sink on every partition stream. */
 export const SINK_GROUP = 'sink';
 
 /** Hooks for metrics; called synchronously, must not throw. */
 export interface SinkObserver {
-  /** A batch was stored and acknowledged: its rows and the time from its first read to its ack. */
-  batch(rows: number, ms: number): void;
+  /**
+   * A batch was stored and acknowledged: its rows, the time from its first read to its ack, and the
+   * part of it spent waiting for ClickHouse's inserts.
+   */
+  batch(rows: number, ms: number, insertMs: number): void;
   /** Entries moved to a dead-letter stream. */
   deadLettered(n: number): void;
   /** An insert failed for a reason other than its data; the batch is retried after a backoff. */
@@ -42,6 +44,8 @@ export interface SinkOptions {
   consumer?: string;
   /** How often to trim consumed entries from the log; 0 disables. */
   trimEveryMs?: number;
+  /** A batch is also handed over once its lines reach this many characters (default 32 Mi). */
+  batchChars?: number;
 }
 
 export interface ClickHouseSink {
@@ -57,29 +61,33 @@ export interface ClickHouseSink {
 
 interface Held {
   entry: LogEntry;
-  events: EventRow[];
-  rejects: RejectedRow[];
+  /** The entry's lines, as the collector wrote them. */
+  events: string;
+  rejects: string;
 }
 
 interface Batch {
   held: Held[];
   rows: number;
+  chars: number;
   startedAt: number;
 }
 
-const emptyBatch = (): Batch => ({ held: [], rows: 0, startedAt: 0 });
+const emptyBatch = (): Batch => ({ held: [], rows: 0, chars: 0, startedAt: 0 });
 const key = (e: LogEntry) => `${e.stream}\u0000${e.id}`;
 
 /**
  * Moves the log into ClickHouse: reads every partition through the consumer group `sink`, batches
- * rows up to `WARMLINE_SINK_BATCH_ROWS` or `WARMLINE_SINK_MAX_AGE_MS`, inserts, and acknowledges only
+ * rows up to `WARMLINE_SINK_BATCH_ROWS`, `batchChars` or `WARMLINE_SINK_MAX_AGE_MS`, hands their lines
+ * to ClickHouse untouched (it parses and maps them: see `insertLines`), and acknowledges only
  * after the insert returned, so a crash loses nothing (entries stay pending and are claimed back).
  *
  * Memory is bounded to two batches: one being inserted while the next fills; a full batch stops
  * reading until the insert before it is done. While ClickHouse is down the batch is retried with
- * backoff (its entries kept from looking idle to peers). Poison entries — unparseable, wrong shape,
- * refused by ClickHouse for their data, or delivered more than `WARMLINE_MAX_DELIVERIES` times — go to
- * the partition's dead-letter stream instead of blocking it. Also trims consumed entries from the log.
+ * backoff (its entries kept from looking idle to peers). Poison entries — without lines, refused by
+ * ClickHouse for their data (bad JSON, wrong shape, unstorable values: the batch is bisected down to
+ * them), or delivered more than `WARMLINE_MAX_DELIVERIES` times — go to the partition's dead-letter
+ * stream instead of blocking it. Also trims consumed entries from the log.
  */
 export function createClickHouseSink(opts: SinkOptions): ClickHouseSink {
   const { redis, blocking, clickhouse, keys, config, observer } = opts;
@@ -89,6 +97,7 @@ export function createClickHouseSink(opts: SinkOptions): ClickHouseSink {
   const maxAgeMs = config.WARMLINE_SINK_MAX_AGE_MS;
   const claimEveryMs = Math.min(10_000, Math.max(500, Math.floor(config.WARMLINE_CLAIM_IDLE_MS / 2)));
   const trimEveryMs = opts.trimEveryMs ?? 5_000;
+  const batchChars = opts.batchChars ?? 32 * 1024 * 1024;
 
   const held = new Set<string>();
   const giveUp = new AbortController();
@@ -96,20 +105,17 @@ export function createClickHouseSink(opts: SinkOptions): ClickHouseSink {
   let buffer = emptyBatch();
   let inflight: Promise<void> = Promise.resolve();
   let stopping = false;
+  let insertMs = 0; // of the batch being flushed
   let loop: Promise<void> | undefined;
   let stopped: Promise<void> | undefined;
   let trimTimer: NodeJS.Timeout | undefined;
   let nextClaimAt = 0;
   // Entries hold many rows (one request's events for a partition): reads are sized by the observed
-  // rows per entry, so a batch overshoots its target by about one read's worth at most.
+  // rows and characters per entry, so a batch overshoots its targets by about one read's worth at most.
   let rowsPerEntry = 10;
+  let charsPerEntry = 10_000;
 
-  function add(entry: LogEntry, events: EventRow[], rejects: RejectedRow[]): void {
-    if (buffer.held.length === 0) buffer.startedAt = Date.now();
-    buffer.held.push({ entry, events, rejects });
-    buffer.rows += events.length + rejects.length;
-    held.add(key(entry));
-  }
+  const full = () => buffer.rows >= batchRows || buffer.chars >= batchChars;
 
   async function toDeadLetter(entry: LogEntry, error: string): Promise<void> {
     try {
@@ -125,7 +131,11 @@ export function createClickHouseSink(opts: SinkOptions): ClickHouseSink {
   async function accept(entry: LogEntry): Promise<void> {
     const parsed = parseEntry(entry.fields);
     if (parsed.kind === 'dlq') return toDeadLetter(entry, parsed.reason);
-    add(entry, parsed.events, parsed.rejects);
+    if (buffer.held.length === 0) buffer.startedAt = Date.now();
+    buffer.held.push({ entry, events: parsed.events, rejects: parsed.rejects });
+    buffer.rows += parsed.rows;
+    buffer.chars += parsed.chars;
+    held.add(key(entry));
   }
 
   /** Acks with retries; on give-up the entries stay pending (a later claim re-inserts: deduped). */
@@ -143,14 +153,36 @@ export function createClickHouseSink(opts: SinkOptions): ClickHouseSink {
     }
   }
 
-  /** Inserts entries one by one to single out those ClickHouse refuses; returns the ones not yet stored. */
-  async function isolate(list: Held[]): Promise<Held[]> {
-    for (let i = 0; i < list.length; i++) {
-      const h = list[i] as Held;
-      const outcome = await insertRows(clickhouse, h);
-      if (outcome.kind === 'down') return list.slice(i);
-      if (outcome.kind === 'ok') await ackWithRetry([h]);
-      else await toDeadLetter(h.entry, `clickhouse refused: ${errorText(outcome.err)}`);
+  /** Inserts the lines of `list` as one insert of each table. */
+  async function insert(list: readonly Held[]) {
+    const join = (pick: (h: Held) => string) =>
+      list
+        .map(pick)
+        .filter((t) => t.length > 0)
+        .join('\n');
+    const t0 = performance.now();
+    const outcome = await insertLines(clickhouse, { events: join((h) => h.events), rejects: join((h) => h.rejects) });
+    insertMs += performance.now() - t0;
+    return outcome;
+  }
+
+  /**
+   * Singles out the entries at fault in a list ClickHouse refused (`err`) for its data, by bisection:
+   * halves that insert are acknowledged, a refused single entry is dead-lettered with the engine's
+   * error (~2·log2(n) inserts for one bad entry among n). Returns the entries not yet stored when
+   * ClickHouse went down meanwhile.
+   */
+  async function bisect(list: Held[], err: unknown): Promise<Held[]> {
+    if (list.length === 1) {
+      await toDeadLetter((list[0] as Held).entry, `clickhouse refused: ${errorText(err)}`);
+      return [];
+    }
+    const halves = [list.slice(0, Math.ceil(list.length / 2)), list.slice(Math.ceil(list.length / 2))] as const;
+    for (const [i, half] of halves.entries()) {
+      const outcome = await insert(half);
+      if (outcome.kind === 'ok') await ackWithRetry(half);
+      const left = outcome.kind === 'down' ? half : outcome.kind === 'data' ? await bisect(half, outcome.err) : [];
+      if (left.length > 0) return i === 0 ? [...left, ...halves[1]] : left;
     }
     return [];
   }
@@ -158,19 +190,17 @@ export function createClickHouseSink(opts: SinkOptions): ClickHouseSink {
   async function flush(batch: Batch): Promise<void> {
     let list = batch.held;
     let abandoned = false;
+    insertMs = 0;
     try {
       for (let attempt = 1; list.length > 0; ) {
-        const outcome = await insertRows(clickhouse, {
-          events: list.flatMap((h) => h.events),
-          rejects: list.flatMap((h) => h.rejects),
-        });
+        const outcome = await insert(list);
         if (outcome.kind === 'ok') {
           await ackWithRetry(list);
           break;
         }
         if (outcome.kind === 'data') {
-          log.warn({ err: outcome.err, entries: list.length }, 'clickhouse refused a batch; inserting entries one by one');
-          list = await isolate(list);
+          log.warn({ err: outcome.err, entries: list.length }, 'clickhouse refused a batch; bisecting it to find the entries at fault');
+          list = await bisect(list, outcome.err);
           if (list.length === 0) break;
         }
         observer?.retrying?.(attempt, outcome.err);
@@ -183,7 +213,7 @@ export function createClickHouseSink(opts: SinkOptions): ClickHouseSink {
         await touch(redis, SINK_GROUP, consumer, list.map((h) => h.entry)).catch(() => undefined);
         await sleep(backoffMs(attempt++), giveUp.signal);
       }
-      if (!abandoned) observer?.batch(batch.rows, Date.now() - batch.startedAt);
+      if (!abandoned) observer?.batch(batch.rows, Date.now() - batch.startedAt, Math.round(insertMs));
     } finally {
       for (const h of batch.held) held.delete(key(h.entry));
     }
@@ -202,7 +232,7 @@ export function createClickHouseSink(opts: SinkOptions): ClickHouseSink {
 
   async function claim(): Promise<void> {
     let more = false;
-    for (let p = 0; p < keys.partitions && buffer.rows < batchRows; p++) {
+    for (let p = 0; p < keys.partitions && !full(); p++) {
       const { next, entries } = await claimIdle(redis, keys, p, SINK_GROUP, consumer, {
         minIdleMs: config.WARMLINE_CLAIM_IDLE_MS,
         cursor: cursors[p] ?? '0-0',
@@ -227,21 +257,29 @@ export function createClickHouseSink(opts: SinkOptions): ClickHouseSink {
     for (let failures = 0; !stopping; ) {
       try {
         const now = Date.now();
-        if (buffer.rows >= batchRows || (buffer.held.length > 0 && now - buffer.startedAt >= maxAgeMs)) {
+        if (full() || (buffer.held.length > 0 && now - buffer.startedAt >= maxAgeMs)) {
           await handOff();
           continue;
         }
         if (now >= nextClaimAt) await claim();
-        if (buffer.rows >= batchRows) continue;
+        if (full()) continue;
         const blockMs = buffer.held.length > 0 ? buffer.startedAt + maxAgeMs - now : Math.min(maxAgeMs, 2_000);
         const entries = await readNew(blocking, keys, SINK_GROUP, consumer, {
-          count: Math.max(1, Math.min(10_000, Math.floor((batchRows - buffer.rows) / keys.partitions / rowsPerEntry))),
+          count: Math.max(
+            1,
+            Math.min(
+              10_000,
+              Math.floor((batchRows - buffer.rows) / keys.partitions / rowsPerEntry),
+              Math.floor((batchChars - buffer.chars) / keys.partitions / charsPerEntry),
+            ),
+          ),
           blockMs: Math.min(Math.max(1, blockMs), 2_000, Math.max(1, nextClaimAt - now)),
         });
-        const before = buffer.rows;
+        const [rowsBefore, charsBefore] = [buffer.rows, buffer.chars];
         for (const entry of entries) await accept(entry);
-        if (entries.length > 0 && buffer.rows > before) {
-          rowsPerEntry = Math.max(1, 0.8 * rowsPerEntry + 0.2 * ((buffer.rows - before) / entries.length));
+        if (entries.length > 0 && buffer.rows > rowsBefore) {
+          rowsPerEntry = Math.max(1, 0.8 * rowsPerEntry + 0.2 * ((buffer.rows - rowsBefore) / entries.length));
+          charsPerEntry = Math.max(1, 0.8 * charsPerEntry + 0.2 * ((buffer.chars - charsBefore) / entries.length));
         }
         failures = 0;
       } catch (err) {

@@ -1,35 +1,42 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { insertJsonRows } from '../clickhouse/client.ts';
+import { insertJsonLines } from '../clickhouse/client.ts';
 import { isDataError } from '../clickhouse/errors.ts';
-import type { EventRow, RejectedRow } from './rows.ts';
 
 /**
- * Settings of every sink insert: synchronous inserts (the sink batches itself, and "insert returned"
+ * Settings of every sink insert. Synchronous inserts (the sink batches itself, and "insert returned"
  * must mean "stored"); no in-block dedupe (ReplacingMergeTree merges and FINAL do it; measured ~15%
- * faster); no refusal of a block that spans many months (backfilled history is legitimate); and
- * objects sent for String columns (properties, context…) stored as their JSON text.
+ * faster); no refusal of a block that spans many months (backfilled history is legitimate).
+ * The log's lines are parsed by the engine into `events_in` / `rejected_events_in` (migrations 0001,
+ * 0002): the client's event object is kept as its JSON text, and a missing or null field, or a
+ * missing member of `ua`, refuses the insert instead of storing a default. JSON functions use
+ * RapidJSON: simdjson fails a whole document holding an integer ≥ 2^64 (JS writes 1e20 with all its
+ * digits), and every field extracted from it would silently come out empty.
  */
 const INSERT_SETTINGS = {
   async_insert: 0,
   optimize_on_insert: 0,
   throw_on_max_partitions_per_insert_block: 0,
   input_format_json_read_objects_as_strings: 1,
+  input_format_force_null_for_omitted_fields: 1,
+  input_format_null_as_default: 0,
+  input_format_json_defaults_for_missing_elements_in_named_tuple: 0,
+  allow_simdjson: 0,
 } as const;
 
 /** An insert's outcome: stored; refused for its data (never retry as is); or ClickHouse unavailable. */
 export type InsertOutcome = { kind: 'ok' } | { kind: 'data'; err: unknown } | { kind: 'down'; err: unknown };
 
-/** The rows of some log entries, destined for `events` and `rejected_events`. */
-export interface RowSet {
-  events: readonly EventRow[];
-  rejects: readonly RejectedRow[];
+/** Log lines as the collector wrote them: newline-delimited StoredEvent and RejectedEvent JSON. */
+export interface LineSet {
+  events: string;
+  rejects: string;
 }
 
-/** Inserts events then rejects as JSONEachRow and classifies any failure. */
-export async function insertRows(ch: ClickHouseClient, rows: RowSet): Promise<InsertOutcome> {
+/** Inserts events then rejects, each in one pass of the engine's parser, and classifies any failure. */
+export async function insertLines(ch: ClickHouseClient, lines: LineSet): Promise<InsertOutcome> {
   try {
-    await insertJsonRows(ch, 'events', rows.events, INSERT_SETTINGS);
-    await insertJsonRows(ch, 'rejected_events', rows.rejects, INSERT_SETTINGS);
+    await insertJsonLines(ch, 'events_in', lines.events, INSERT_SETTINGS);
+    await insertJsonLines(ch, 'rejected_events_in', lines.rejects, INSERT_SETTINGS);
     return { kind: 'ok' };
   } catch (err) {
     return isDataError(err) ? { kind: 'data', err } : { kind: 'down', err };
