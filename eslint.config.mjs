@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', '.warmline/**', 'load-tests/**/*.js', 'bin/**', 'eslint.config.mjs', '.tmp-bench/**', 'test-artifacts/**'] },
+  { ignores: ['node_modules/**', 'dist/**', '.warmline/**', 'load-tests/**/*.js', 'bin/**', 'eslint.config.mjs', '.tmp-bench/**', 'test-artifacts/**', '.scratch/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -7,7 +7,7 @@ import { applyEvent, mergeProfiles, type CompiledModel, type ScoreState } from '
 import { dueMember, type ScorerKeys } from './keys.ts';
 import { idsOf, route } from './identity.ts';
 import { signalsOf, scoreRowOf, type Trigger } from './outputs.ts';
-import { loadProfiles, type ProfileWrite, type StoredProfile } from './store.ts';
+import { loadProfiles, type ProfileUpdate, type StoredProfile } from './store.ts';
 
 export interface SourcedEvent {
   e: StoredEvent;
@@ -118,7 +118,7 @@ export function scoreGroup(
   sk: ScorerKeys,
   g: Group,
   now: number,
-): Omit<ProfileWrite, 'leaseKey' | 'token'> | undefined {
+): ProfileUpdate | undefined {
   const ws = g.workspaceId;
   let state: ScoreState | undefined = g.loaded.state;
   let changed = false;
@@ -152,11 +152,8 @@ export function scoreGroup(
   }
   g.signalCount = signals.length;
   if (!changed || !state) return undefined;
-  const write: Omit<ProfileWrite, 'leaseKey' | 'token'> = {
+  const write: ProfileUpdate = {
     profileKey: sk.profile(g.partition, ws, g.userKey),
-    signalsKey: sk.signals(g.partition),
-    scoresKey: sk.scores(g.partition),
-    dueKey: sk.due(g.partition),
     expectedVersion: g.loaded.version,
     state,
     dueMember: dueMember(ws, g.userKey),

@@ -17,11 +17,16 @@ export function scorerKeys(keys: LogKeys) {
     signals: (p: number) => `${tag(p)}:signals`,
     /** Score history rows for ClickHouse, NDJSON in field `sc`. */
     scores: (p: number) => `${tag(p)}:scores`,
+    /** Score-history entries the ClickHouse sink could not store (same hash tag as `scores`). */
+    scoresDeadLetter: (p: number) => `${tag(p)}:scores:dlq`,
     /** anonymousId → userId after identity stitching (not partition-local: looked up before routing). */
     alias: (ws: string, anonymousId: string) => `${keys.prefix}:alias:${ws}:${anonymousId}`,
   };
 }
 export type ScorerKeys = ReturnType<typeof scorerKeys>;
+
+/** The field of a `scores` entry: newline-delimited `score_changes` rows (see outputs.ts `scoreRowOf`; store.ts writes it). */
+export const SCORE_ROWS_FIELD = 'sc';
 
 export const dueMember = (ws: string, userKey: string) => `${ws}\n${userKey}`;
 export function parseDueMember(member: string): { workspaceId: string; userKey: string } {

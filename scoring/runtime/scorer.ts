@@ -9,7 +9,7 @@ import { ack, claimIdle, ensureGroups } from '../../server/sink/consumer.ts';
 import { backoffMs, sleep } from '../../server/sink/backoff.ts';
 import { applyDue, type CompiledModel } from '../engine/index.ts';
 import { scorerKeys, dueMember, parseDueMember } from './keys.ts';
-import { loadProfiles, writeProfile, type ProfileWrite } from './store.ts';
+import { loadProfiles, writeProfiles, type PartitionWrite, type ProfileUpdate } from './store.ts';
 import { parseEvents, planBatch, reloadGroups, scoreGroup, type Group } from './batch.ts';
 import { signalsOf, scoreRowOf } from './outputs.ts';
 
@@ -86,21 +86,39 @@ export function createScorer(opts: ScorerOptions): Scorer {
     return parseReadReply(reply, new Map(owned.map((p) => [keys.stream(p), p])));
   }
 
-  /** Writes groups; on a version conflict (another writer touched the profile) reloads and rescores them. */
+  /** The partition-level part of a write: the lease fences it, the rest lives with the profiles. */
+  const partitionWrite = (source: number, partition: number, updates: ProfileUpdate[]): PartitionWrite => ({
+    leaseKey: leases.leaseKey(source),
+    token: member,
+    signalsKey: sk.signals(partition),
+    scoresKey: sk.scores(partition),
+    dueKey: sk.due(partition),
+    updates,
+  });
+
+  /**
+   * Writes groups, one atomic call per (source partition, profile partition); groups whose profile
+   * another writer moved meanwhile are reloaded and rescored. False when a lease was lost.
+   */
   async function writeGroups(groups: Group[]): Promise<boolean> {
     let pending = groups;
     for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 5) throw new Error(`profile writes kept conflicting for ${pending.length} profiles`);
       if (attempt > 0) await reloadGroups(redis, sk, pending);
-      const results = await Promise.all(
-        pending.map(async (g) => {
-          const w = scoreGroup(model, opts.modelName, sk, g, Date.now());
-          if (!w) return 'written' as const;
-          return writeProfile(redis, { ...w, leaseKey: leases.leaseKey(g.sourcePartition), token: member });
-        }),
-      );
+      const buckets = new Map<string, { source: number; partition: number; groups: Group[]; updates: ProfileUpdate[] }>();
+      const now = Date.now();
+      for (const g of pending) {
+        const update = scoreGroup(model, opts.modelName, sk, g, now);
+        if (!update) continue;
+        const key = `${g.sourcePartition}:${g.partition}`;
+        const bucket = buckets.get(key) ?? { source: g.sourcePartition, partition: g.partition, groups: [], updates: [] };
+        bucket.groups.push(g);
+        bucket.updates.push(update);
+        buckets.set(key, bucket);
+      }
+      const results = await Promise.all([...buckets.values()].map((b) => writeProfiles(redis, partitionWrite(b.source, b.partition, b.updates))));
       if (results.includes('lease_lost')) return false;
-      pending = pending.filter((_, i) => results[i] === 'conflict');
-      if (attempt > 5 && pending.length) throw new Error(`profile write kept conflicting for ${pending.length} profiles`);
+      pending = [...buckets.values()].flatMap((b, i) => b.groups.filter((_, j) => !(results[i] as boolean[])[j]));
     }
     return true;
   }
@@ -136,36 +154,24 @@ export function createScorer(opts: ScorerOptions): Scorer {
       if (members.length === 0) continue;
       const ids = members.map(parseDueMember);
       const loaded = await loadProfiles(redis, ids.map((m) => sk.profile(p, m.workspaceId, m.userKey)));
-      const writes: Promise<unknown>[] = [];
+      const updates: ProfileUpdate[] = [];
+      const gone: string[] = [];
       ids.forEach(({ workspaceId, userKey }, i) => {
         const current = loaded[i]!;
         const due = dueMember(workspaceId, userKey);
         if (!current.state) {
-          writes.push(redis.zrem(sk.due(p), due));
+          gone.push(due);
           return;
         }
         const { state, changes } = applyDue(model, current.state, now);
         const signals = signalsOf(workspaceId, userKey, changes, state, undefined).map((s) => JSON.stringify(s));
         const row = scoreRowOf(workspaceId, userKey, changes, undefined, opts.modelName);
-        const w: ProfileWrite = {
-          profileKey: sk.profile(p, workspaceId, userKey),
-          leaseKey: leases.leaseKey(p),
-          signalsKey: sk.signals(p),
-          scoresKey: sk.scores(p),
-          dueKey: sk.due(p),
-          token: member,
-          expectedVersion: current.version,
-          state,
-          dueMember: due,
-          dueAt: changes.nextDueAt,
-          scoreRows: row ? [row] : [],
-          signals,
-        };
-        // A conflict means an event just wrote this profile: its write set the timer anew.
-        writes.push(writeProfile(redis, w));
+        updates.push({ profileKey: sk.profile(p, workspaceId, userKey), expectedVersion: current.version, state, dueMember: due, dueAt: changes.nextDueAt, scoreRows: row ? [row] : [], signals });
         opts.observer?.signals(signals.length);
       });
-      await Promise.all(writes);
+      if (gone.length) await redis.zrem(sk.due(p), ...gone);
+      // A conflict means an event just wrote that profile, and its write set the timer anew.
+      if (updates.length) await writeProfiles(redis, partitionWrite(p, p, updates));
     }
   }
 

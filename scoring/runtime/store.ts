@@ -3,29 +3,53 @@ import { runScript, script } from '../../server/redis.ts';
 import type { ScoreState } from '../engine/index.ts';
 
 /**
- * The one write of a profile, atomic: fenced on the partition lease (a scorer that lost its lease
- * cannot write), compare-and-set on the profile's version (and the merged anonymous profile's), then
- * the state, its timer, its score-history rows and its signals, all or nothing.
- * KEYS: profile, lease, signals, scores, due [, anonymous profile, alias, profile's anonymous-id set]
- * ARGV: token, expected version, state, due member, due at (''=none), score rows (''=none),
- *       anonymous expected version, alias target, anonymous id, signalsMaxLen, scoresMaxLen, signal…
- * Returns 1 written, -1 lease lost, -2 version conflict.
+ * Writes a batch's profiles of one partition in one atomic call: fenced on the lease of the
+ * partition the events came from (a scorer that lost its lease cannot write), then per profile a
+ * compare-and-set on its version (and on the version of an anonymous profile it folds in) that
+ * writes the state, its timer and its signals; score-history rows of the written profiles go out as
+ * one stream entry. A profile whose version moved is skipped and reported, the others are written.
+ * KEYS: lease, signals, scores, due, then per profile: profile [, anonymous profile, alias, anonymous-id set]
+ * ARGV: token, signalsMaxLen, scoresMaxLen, profile count, then per profile:
+ *       version, state, due member, due at (''=none), score rows (''=none), merge ('0'|'1'),
+ *       [anonymous version, alias target, anonymous id,] signal count, signal…
+ * Returns -1 when the lease is lost, else one 1 (written) or 0 (conflict) per profile.
  */
 const WRITE = script(`#!lua
-if redis.call('GET', KEYS[2]) ~= ARGV[1] then return -1 end
-local ver = redis.call('HGET', KEYS[1], 'ver') or ''
-if ver ~= ARGV[2] then return -2 end
-if #KEYS >= 6 and (redis.call('HGET', KEYS[6], 'ver') or '') ~= ARGV[7] then return -2 end
-redis.call('HSET', KEYS[1], 'ver', (tonumber(ver) or 0) + 1, 's', ARGV[3])
-if ARGV[5] == '' then redis.call('ZREM', KEYS[5], ARGV[4]) else redis.call('ZADD', KEYS[5], ARGV[5], ARGV[4]) end
-if ARGV[6] ~= '' then redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[11], '*', 'sc', ARGV[6]) end
-for i = 12, #ARGV do redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[10], '*', 'sg', ARGV[i]) end
-if #KEYS >= 6 then
-  redis.call('DEL', KEYS[6])
-  redis.call('SET', KEYS[7], ARGV[8])
-  redis.call('SADD', KEYS[8], ARGV[9])
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
+local k, a = 5, 5
+local rows, results = {}, {}
+for i = 1, tonumber(ARGV[4]) do
+  local key = KEYS[k]
+  k = k + 1
+  local ver, state, member, dueAt, rws, merge = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]
+  a = a + 6
+  local anonKey, aliasKey, idsKey, anonVer, aliasTarget, anonId
+  if merge == '1' then
+    anonKey, aliasKey, idsKey = KEYS[k], KEYS[k + 1], KEYS[k + 2]
+    anonVer, aliasTarget, anonId = ARGV[a], ARGV[a + 1], ARGV[a + 2]
+    k, a = k + 3, a + 3
+  end
+  local signals = tonumber(ARGV[a])
+  a = a + 1
+  local current = redis.call('HGET', key, 'ver') or ''
+  if current == ver and (merge ~= '1' or (redis.call('HGET', anonKey, 'ver') or '') == anonVer) then
+    redis.call('HSET', key, 'ver', (tonumber(current) or 0) + 1, 's', state)
+    if dueAt == '' then redis.call('ZREM', KEYS[4], member) else redis.call('ZADD', KEYS[4], dueAt, member) end
+    if rws ~= '' then rows[#rows + 1] = rws end
+    for j = a, a + signals - 1 do redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'sg', ARGV[j]) end
+    if merge == '1' then
+      redis.call('DEL', anonKey)
+      redis.call('SET', aliasKey, aliasTarget)
+      redis.call('SADD', idsKey, anonId)
+    end
+    results[i] = 1
+  else
+    results[i] = 0
+  end
+  a = a + signals
 end
-return 1
+if #rows > 0 then redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*', 'sc', table.concat(rows, '\\n')) end
+return results
 `);
 
 export interface StoredProfile {
@@ -47,13 +71,9 @@ export async function loadProfiles(redis: Redis, keys: string[]): Promise<Stored
   });
 }
 
-export interface ProfileWrite {
+/** One profile's new state and what goes with it. */
+export interface ProfileUpdate {
   profileKey: string;
-  leaseKey: string;
-  signalsKey: string;
-  scoresKey: string;
-  dueKey: string;
-  token: string;
   expectedVersion: string;
   state: ScoreState;
   dueMember: string;
@@ -63,28 +83,33 @@ export interface ProfileWrite {
   merge?: { anonymousProfileKey: string; expectedVersion: string; aliasKey: string; aliasTarget: string; anonymousId: string; idsKey: string };
 }
 
-export type WriteOutcome = 'written' | 'lease_lost' | 'conflict';
+/** Updates of profiles living in one partition, fenced on one lease. */
+export interface PartitionWrite {
+  leaseKey: string;
+  token: string;
+  signalsKey: string;
+  scoresKey: string;
+  dueKey: string;
+  updates: ProfileUpdate[];
+}
 
 /** Retention of the output streams: signals are for live delivery within a window; score rows wait for the sink. */
 export const SIGNALS_MAX_LEN = 100_000;
 export const SCORES_MAX_LEN = 1_000_000;
 
-export async function writeProfile(redis: Redis, w: ProfileWrite): Promise<WriteOutcome> {
-  const keys = [w.profileKey, w.leaseKey, w.signalsKey, w.scoresKey, w.dueKey];
-  if (w.merge) keys.push(w.merge.anonymousProfileKey, w.merge.aliasKey, w.merge.idsKey);
-  const reply = await runScript(redis, WRITE, keys, [
-    w.token,
-    w.expectedVersion,
-    JSON.stringify(w.state),
-    w.dueMember,
-    w.dueAt === null ? '' : w.dueAt,
-    w.scoreRows.join('\n'),
-    w.merge?.expectedVersion ?? '',
-    w.merge?.aliasTarget ?? '',
-    w.merge?.anonymousId ?? '',
-    SIGNALS_MAX_LEN,
-    SCORES_MAX_LEN,
-    ...w.signals,
-  ]);
-  return reply === 1 ? 'written' : reply === -1 ? 'lease_lost' : 'conflict';
+/** Writes the updates atomically; per update whether it was written (false: its version moved), or 'lease_lost'. */
+export async function writeProfiles(redis: Redis, w: PartitionWrite): Promise<boolean[] | 'lease_lost'> {
+  const keys = [w.leaseKey, w.signalsKey, w.scoresKey, w.dueKey];
+  const args: (string | number)[] = [w.token, SIGNALS_MAX_LEN, SCORES_MAX_LEN, w.updates.length];
+  for (const u of w.updates) {
+    keys.push(u.profileKey);
+    args.push(u.expectedVersion, JSON.stringify(u.state), u.dueMember, u.dueAt ?? '', u.scoreRows.join('\n'));
+    if (u.merge) {
+      keys.push(u.merge.anonymousProfileKey, u.merge.aliasKey, u.merge.idsKey);
+      args.push('1', u.merge.expectedVersion, u.merge.aliasTarget, u.merge.anonymousId);
+    } else args.push('0');
+    args.push(u.signals.length, ...u.signals);
+  }
+  const reply = await runScript(redis, WRITE, keys, args);
+  return reply === -1 ? 'lease_lost' : (reply as number[]).map((r) => r === 1);
 }
