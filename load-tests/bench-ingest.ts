@@ -1,23 +1,28 @@
 /**
  * `npm run bench:ingest`: how close the collector gets to the machine's ceiling, per core.
  *
- * Stages, side by side in one run, on loopback only, each bounded in time:
+ * Stages, side by side in one run, on loopback only, each bounded in time, per payload scenario
+ * (`browser`: one analytics-next visitor per batch; `server`: a server SDK's mixed users — see payloads.ts):
  * 1. ceiling   — a bare `node:http` server that reads the body, `JSON.parse`s it and answers 200;
  * 2. collector — `startCollector` with full validation, dedupe and durable append to Redis;
- * 3. overload  — the same collector offered ~2x the rate it just sustained: its peak RSS and status mix.
+ * 3. overload  — (first scenario only) the same collector offered ~2x the rate it just sustained,
+ *    open loop: its peak RSS and status mix (429s expected, no other errors).
  * Each server is a child process pinned to core 0 (`taskset -c 0`); this process, the load generator
- * (autocannon), pins itself to core 1. Redis is shared, so its CPU is sampled and reported.
+ * (autocannon), pins itself to core 1. Redis is shared (it may run on core 0 too), so every stage
+ * reports the CPU the server process really used (from /proc) and events per CPU-second: compare
+ * those ratios, not events/s, when the machine is not quiet.
  *
  * `--profile` runs only the collector stage under `--cpu-prof` and prints its top self-time functions.
  *
- * @example node --import tsx load-tests/bench-ingest.ts --seconds 12 --connections 32
+ * @example node --import tsx load-tests/bench-ingest.ts --seconds 12 --connections 32 --scenario both
+ * @example node --import tsx load-tests/bench-ingest.ts --profile --scenario server
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -29,12 +34,16 @@ import { createRedis, waitReady } from '../server/redis.ts';
 import { startCollector } from '../server/roles/collector.role.ts';
 import { gracefulShutdown } from '../server/shutdown.ts';
 import { KeyStore, generateKey } from '../server/keys/workspaces.ts';
-import { dropTestKeys } from '../tests/helpers/env.ts';
-import { BodyPool } from './payloads.ts';
+import { cleanupPrefix } from '../tests/helpers/redis.ts';
+import { BodyPool, SCENARIOS, type Scenario } from './payloads.ts';
 
 const SELF = fileURLToPath(import.meta.url);
 const SERVER_CORE = '0';
 const LOADGEN_CORE = '1';
+/** The collector runs with the flags `npm start` gives it (a larger young generation: less GC). */
+const COLLECTOR_FLAGS = ['--max-semi-space-size=64'];
+/** Sockets the overload stage spreads its open-loop requests over: more than the collector admits at once. */
+const OVERLOAD_SOCKETS = 512;
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
 // ---------------------------------------------------------------- server children
@@ -292,11 +301,12 @@ async function load(o: LoadOptions): Promise<StageResult> {
   };
 }
 
-/** Events the collector counted, by outcome, from its own /metrics. */
+/** Events the collector counted, by outcome, and requests it shed, by reason, from its own /metrics. */
 async function ingestCounts(port: number): Promise<Record<string, number>> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const out: Record<string, number> = {};
   for (const m of text.matchAll(/^warmline_ingest_events_total\{outcome="(\w+)"\} (\d+)/gm)) out[m[1] as string] = Number(m[2]);
+  for (const m of text.matchAll(/^warmline_ingest_shed_total\{reason="(\w+)"\} (\d+)/gm)) out[`shed:${m[1] as string}`] = Number(m[2]);
   return out;
 }
 
@@ -305,22 +315,36 @@ async function ingestCounts(port: number): Promise<Record<string, number>> {
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 const k = (x: number) => (x >= 10_000 ? `${(x / 1000).toFixed(1)}k` : x.toFixed(0));
 
-function printTable(rows: StageResult[], batchSize: number, ceiling: StageResult | undefined): void {
-  const header = ['stage', 'conns', 'events/s', 'req/s (200)', 'p50 ms', 'p99 ms', 'vs ceiling', 'server CPU', 'loadgen CPU', 'redis CPU', 'RSS max MB', 'statuses'];
-  const lines = rows.map((r) => {
+/** Events answered 200 per second of wall time, and per CPU-second the server actually used. */
+const rates = (r: StageResult, batchSize: number) => {
+  const eps = (r.ok * batchSize) / r.seconds;
+  return { eps, perCpu: r.serverCpu > 0 ? eps / r.serverCpu : 0, redisUs: r.redisCpu === undefined || eps === 0 ? undefined : (r.redisCpu * 1e6) / eps };
+};
+
+/**
+ * One line per stage. `ev/CPU-s` divides by the CPU the server process really got (from /proc), so
+ * the ratio to the ceiling holds even when Redis or a neighbour shares the server's core.
+ */
+function printTable(rows: { r: StageResult; ceiling?: StageResult }[], batchSize: number): void {
+  const header = ['stage', 'conns', 'events/s', 'req/s (200)', 'p50 ms', 'p99 ms', 'server CPU', 'ev/CPU-s', 'vs ceiling (ev/s, ev/CPU-s)', 'loadgen CPU', 'redis CPU', 'redis µs/ev', 'RSS max MB', 'statuses'];
+  const lines = rows.map(({ r, ceiling }) => {
     const rps = r.ok / r.seconds;
+    const me = rates(r, batchSize);
+    const c = ceiling && rates(ceiling, batchSize);
     const statuses = Object.entries(r.statuses).map(([s, n]) => `${s}:${n}`).join(' ') + (r.errors ? ` err:${r.errors}` : '') + (r.timeouts ? ` timeout:${r.timeouts}` : '');
     return [
-      r.stage + (r.stage === 'overload' ? ' (open loop)' : ''),
+      r.stage,
       String(r.connections),
-      k(rps * batchSize),
+      k(me.eps),
       r.offered === undefined ? k(rps) : `${k(rps)} of ${k(r.offered)} offered`,
       r.p50.toFixed(1),
       r.p99.toFixed(1),
-      ceiling ? pct(rps / (ceiling.ok / ceiling.seconds)) : '-',
       pct(r.serverCpu),
+      k(me.perCpu),
+      c && c !== me ? `${pct(me.eps / c.eps)}, ${pct(me.perCpu / c.perCpu)}` : '-',
       pct(r.loadgenCpu),
       r.redisCpu === undefined ? '-' : pct(r.redisCpu),
+      me.redisUs === undefined ? '-' : me.redisUs.toFixed(1),
       `${r.maxRssMb.toFixed(0)} (start ${r.startRssMb.toFixed(0)})`,
       statuses,
     ];
@@ -387,12 +411,19 @@ async function main(): Promise<void> {
       warmup: { type: 'string', default: '3' },
       connections: { type: 'string', default: '32' },
       seed: { type: 'string', default: '42' },
+      scenario: { type: 'string', default: 'both' },
+      /** WARMLINE_MAX_INFLIGHT for the collector (default: the config's). */
+      inflight: { type: 'string' },
+      overload: { type: 'boolean', default: true },
       profile: { type: 'boolean', default: false },
     },
+    allowNegative: true,
   });
   const seconds = Number(args.seconds);
   const warmupSeconds = Number(args.warmup);
   const connections = Number(args.connections);
+  const scenarios: Scenario[] = args.scenario === 'both' ? [...SCENARIOS] : SCENARIOS.filter((s) => s === args.scenario);
+  if (scenarios.length === 0) throw new Error(`--scenario must be ${SCENARIOS.join(', ')} or both`);
 
   // This process (every thread) is the load generator: keep it off the server's core.
   execFileSync('taskset', ['-a', '-p', '-c', LOADGEN_CORE, String(process.pid)], { stdio: 'ignore' });
@@ -405,6 +436,7 @@ async function main(): Promise<void> {
     WARMLINE_RATE_LIMIT_EPS: '0',
     WARMLINE_LOG_MAX_ENTRIES: '100000000',
     LOG_LEVEL: 'error',
+    ...(args.inflight ? { WARMLINE_MAX_INFLIGHT: args.inflight } : {}),
   };
   const config: Config = loadConfig({ ...process.env, ...env });
   const redis = createRedis(config.REDIS_URL, { name: 'bench' });
@@ -414,16 +446,20 @@ async function main(): Promise<void> {
 
   const writeKey = generateKey('write');
   const keys = new KeyStore(redis, prefix);
-  await keys.ensureWorkspace('ws_bench', 'Benchmark');
-  await keys.addKey('ws_bench', 'write', writeKey);
-  const pool = new BodyPool({ writeKey, seed: Number(args.seed) });
+  const grant = async () => {
+    await keys.ensureWorkspace('ws_bench', 'Benchmark');
+    await keys.addKey('ws_bench', 'write', writeKey);
+  };
+  await grant();
+  const pools = new Map(scenarios.map((scenario) => [scenario, new BodyPool({ writeKey, scenario, seed: Number(args.seed) })]));
+  const batchSize = (pools.values().next().value as BodyPool).batchSize;
   console.log(
-    `bench:ingest — ${pool.batchSize}-event batches, ${(pool.bodyBytes / 1024).toFixed(1)} KB each (${(pool.bodyBytes / pool.batchSize).toFixed(0)} B/event); ` +
+    `bench:ingest — ${batchSize}-event batches (${[...pools].map(([s, p]) => `${s}: ${(p.bodyBytes / 1024).toFixed(1)} KB, ${(p.bodyBytes / p.batchSize).toFixed(0)} B/event`).join('; ')}); ` +
       `servers on cpu${SERVER_CORE}, load generator on cpu${LOADGEN_CORE}; Redis pid ${redisPid ?? '?'} (affinity ${redisPid ? execFileSync('taskset', ['-c', '-p', String(redisPid)]).toString().split(': ')[1]?.trim() : '?'}); ` +
-      `prefix ${prefix}; ${config.WARMLINE_PARTITIONS} partitions; ${seconds} s per stage after ${warmupSeconds} s warm-up`,
+      `prefix ${prefix}; ${config.WARMLINE_PARTITIONS} partitions; ${seconds} s per stage after ${warmupSeconds} s warm-up; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`,
   );
 
-  const rows: StageResult[] = [];
+  const rows: { r: StageResult; ceiling?: StageResult }[] = [];
   let interrupted = false;
   const onSigint = () => {
     interrupted = true;
@@ -432,61 +468,72 @@ async function main(): Promise<void> {
   process.once('SIGINT', onSigint);
   try {
     if (args.profile) {
+      const pool = pools.get(scenarios[0] as Scenario) as BodyPool;
       const dir = mkdtempSync(join(tmpdir(), 'warmline-prof-'));
-      const collector = await startChild('collector', env, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
-      rows.push(await load({ stage: 'collector (profiled)', server: collector, redisPid, pool, connections, seconds, warmupSeconds }));
+      const collector = await startChild('collector', env, [...COLLECTOR_FLAGS, '--cpu-prof', `--cpu-prof-dir=${dir}`]);
+      rows.push({ r: await load({ stage: `collector (profiled, ${pool.scenario})`, server: collector, redisPid, pool, connections, seconds, warmupSeconds }) });
       await stopChild(collector.proc);
-      printTable(rows, pool.batchSize, undefined);
+      printTable(rows, batchSize);
       // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the main thread (1 is tsx's loader).
       for (const f of readdirSync(dir).filter((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f))) summariseProfile(join(dir, f));
       return;
     }
 
-    const bare = await startChild('bare', {});
-    const ceiling = await load({ stage: 'ceiling (node:http)', server: bare, redisPid: undefined, pool, connections, seconds, warmupSeconds });
-    rows.push(ceiling);
-    await stopChild(bare.proc);
+    const notes: string[] = [];
+    let overload: { r: StageResult; capacity: number; steadyRss: number; counted: Record<string, number> } | undefined;
+    for (const [scenario, pool] of pools) {
+      const bare = await startChild('bare', {});
+      const ceiling = await load({ stage: `${scenario}: ceiling (node:http)`, server: bare, redisPid: undefined, pool, connections, seconds, warmupSeconds });
+      rows.push({ r: ceiling, ceiling });
+      await stopChild(bare.proc);
 
-    const collector = await startChild('collector', env);
-    const steady = await load({ stage: 'collector', server: collector, redisPid, pool, connections, seconds, warmupSeconds });
-    rows.push(steady);
-    const counted = await ingestCounts(collector.port);
-    await dropTestKeys(redis, prefix); // free the stage's log and dedupe keys (the workspace key goes too)
-    await keys.ensureWorkspace('ws_bench', 'Benchmark');
-    await keys.addKey('ws_bench', 'write', writeKey);
+      const collector = await startChild('collector', env, COLLECTOR_FLAGS);
+      const steady = await load({ stage: `${scenario}: collector`, server: collector, redisPid, pool, connections, seconds, warmupSeconds });
+      rows.push({ r: steady, ceiling });
+      const counted = await ingestCounts(collector.port);
+      notes.push(
+        `${scenario}: collector counted (incl. warm-up) ${JSON.stringify(counted)}; answered 200 x ${batchSize} in the measured window = ${steady.ok * batchSize}; redis-server ran on ${steady.redisCores || '?'}`,
+      );
+      await cleanupPrefix(redis, prefix); // free the stage's log and dedupe keys (the workspace key goes too)
+      await grant();
 
-    // Offer twice the sustained rate from more sockets than the collector admits at once.
-    const capacity = steady.ok / steady.seconds;
-    rows.push(
-      await load({
-        stage: 'overload',
-        server: collector,
-        redisPid,
-        pool,
-        connections,
-        seconds,
-        warmupSeconds: 0,
-        openLoop: { rate: 2 * capacity, sockets: 2 * config.WARMLINE_MAX_INFLIGHT },
-      }),
-    );
-    await stopChild(collector.proc);
+      // Offer twice the sustained rate, open loop, from more sockets than the collector admits at once.
+      if (args.overload && !overload) {
+        const capacity = steady.ok / steady.seconds;
+        const r = await load({
+          stage: `${scenario}: overload (open loop)`,
+          server: collector,
+          redisPid,
+          pool,
+          connections,
+          seconds,
+          warmupSeconds: 0,
+          openLoop: { rate: 2 * capacity, sockets: OVERLOAD_SOCKETS },
+        });
+        rows.push({ r, ceiling });
+        overload = { r, capacity, steadyRss: steady.maxRssMb, counted: await ingestCounts(collector.port) };
+        await cleanupPrefix(redis, prefix);
+        await grant();
+      }
+      await stopChild(collector.proc);
+    }
 
-    printTable(rows, pool.batchSize, ceiling);
-    const over = rows[2] as StageResult;
-    const bad = Object.keys(over.statuses).filter((s) => !['200', '429', '503'].includes(s));
-    console.log(
-      `\ncollector counted (steady stage incl. warm-up): ${JSON.stringify(counted)}; answered 200 x ${pool.batchSize} in the measured window = ${steady.ok * pool.batchSize}` +
-        `\noverload: offered ${((over.offered ?? 0) / capacity).toFixed(2)}x capacity; ` +
-        `max RSS ${over.maxRssMb.toFixed(0)} MB (steady ${steady.maxRssMb.toFixed(0)} MB, max in-flight ${config.WARMLINE_MAX_INFLIGHT}); ` +
-        `statuses ${bad.length === 0 && over.errors === 0 ? 'only 200/429/503: OK' : `UNEXPECTED ${bad.join(',')} errors=${over.errors}`}` +
-        `\nredis-server ran on ${steady.redisCores || '?'} (steady), ${over.redisCores || '?'} (overload); ` +
-        `${steady.redisCpu === undefined ? '' : `${((steady.redisCpu * 1e6) / ((steady.ok / steady.seconds) * pool.batchSize)).toFixed(1)} µs Redis CPU per event`}`,
-    );
-    if (bad.length > 0 || over.errors > 0) process.exitCode = 1;
+    printTable(rows, batchSize);
+    console.log(`\n${notes.join('\n')}`);
+    if (overload) {
+      const { r: over, capacity, steadyRss, counted } = overload;
+      const bad = Object.keys(over.statuses).filter((s) => !['200', '429', '503'].includes(s));
+      console.log(
+        `overload: offered ${((over.offered ?? 0) / capacity).toFixed(2)}x capacity; 429 x ${over.statuses['429'] ?? 0}; collector counted (cumulative) ${JSON.stringify(counted)}; ` +
+          `max RSS ${over.maxRssMb.toFixed(0)} MB (steady ${steadyRss.toFixed(0)} MB, max in-flight ${config.WARMLINE_MAX_INFLIGHT}, ${OVERLOAD_SOCKETS} sockets); ` +
+          `p50/p99 ${over.p50.toFixed(0)}/${over.p99.toFixed(0)} ms; statuses ${bad.length === 0 && over.errors === 0 ? 'only 200/429/503: OK' : `UNEXPECTED ${bad.join(',')} errors=${over.errors}`}; redis-server ran on ${over.redisCores || '?'}`,
+      );
+      if (bad.length > 0 || over.errors > 0) process.exitCode = 1;
+    }
   } finally {
     process.off('SIGINT', onSigint);
     await Promise.all([...children].map((c) => stopChild(c)));
-    await dropTestKeys(redis, prefix);
+    await cleanupPrefix(redis, prefix);
     await redis.quit();
     if (interrupted) process.exitCode = 130;
   }

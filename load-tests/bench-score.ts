@@ -100,7 +100,7 @@ async function main(): Promise<void> {
     const readLoop = (async () => {
       while (reading) {
         const streams = cursors.map((_, p) => sk.signals(p));
-        const reply = (await reader.xread('COUNT', 1000, 'BLOCK', 100, 'STREAMS', ...streams, ...cursors)) as [string, [string, string[]][]][] | null;
+        const reply = (await reader.xread('COUNT', 1000, 'BLOCK', 100, 'STREAMS', ...streams, ...cursors));
         const seen = Date.now();
         for (const [stream, entries] of reply ?? []) {
           const p = streams.indexOf(stream);

@@ -7,8 +7,16 @@ export const MAX_BATCH_BYTES = 500 * 1024;
 export const MAX_EVENT_DEPTH = 32;
 
 const Id = z.union([z.string().min(1).max(512), z.number().finite()]).transform(String);
-/** Open objects (properties, traits, context…) are kept whole; only their shape as an object is checked. */
-const Bag = z.record(z.string(), z.unknown());
+/** The id fields a client may send as numbers; the collector stores them as strings (`Id`'s transform). */
+export const ID_FIELDS = ['userId', 'anonymousId', 'groupId', 'previousId'] as const;
+
+/** A JSON object (not an array, not null). */
+export const isJsonObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/**
+ * Open objects (properties, traits, context…) are kept whole; only their shape as an object is checked
+ * (no copy, no walk over their keys: the collector serialises the client's own object).
+ */
+const Bag = z.custom<Record<string, unknown>>(isJsonObject, { error: 'Invalid input: expected object' });
 const Time = z.union([z.iso.datetime({ offset: true, local: true }), z.iso.date()]);
 
 const Common = {

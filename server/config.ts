@@ -26,6 +26,8 @@ export const ConfigSchema = z.object({
   WARMLINE_ANONYMIZE_IP: bool.default(true),
   /** Requests being processed at once before the collector answers 429: bounds memory under overload. */
   WARMLINE_MAX_INFLIGHT: int(1, 100_000).default(256),
+  /** Event-loop lag (ms) past which requests from sockets are shed with 429 before their body is read (0 disables). */
+  WARMLINE_MAX_EVENT_LOOP_LAG_MS: int(0, 60_000).default(200),
   /** Per write key, per process: sustained events/s and burst (0 disables). */
   WARMLINE_RATE_LIMIT_EPS: int(0, 10_000_000).default(50_000),
   WARMLINE_RATE_LIMIT_BURST: int(1, 100_000_000).default(200_000),

@@ -52,7 +52,7 @@ export function script(source: string): LuaScript {
 }
 
 /** EVALSHA, falling back to EVAL once when Redis does not know the script (NOSCRIPT). */
-export async function runScript(redis: Redis, lua: LuaScript, keys: string[], args: (string | number)[]): Promise<unknown> {
+export async function runScript(redis: Redis, lua: LuaScript, keys: string[], args: (string | number | Buffer)[]): Promise<unknown> {
   try {
     return await redis.evalsha(lua.sha, keys.length, ...keys, ...args);
   } catch (err) {

@@ -9,16 +9,16 @@ import type { ScoreState } from '../engine/index.ts';
  * writes the state, its timer and its signals; score-history rows of the written profiles go out as
  * one stream entry. A profile whose version moved is skipped and reported, the others are written.
  * KEYS: lease, signals, scores, due, then per profile: profile [, anonymous profile, alias, anonymous-id set]
- * ARGV: token, signalsMaxLen, scoresMaxLen, profile count, then per profile:
+ * ARGV: token, signalsMaxLen, profile count, then per profile:
  *       version, state, due member, due at (''=none), score rows (''=none), merge ('0'|'1'),
  *       [anonymous version, alias target, anonymous id,] signal count, signal…
  * Returns -1 when the lease is lost, else one 1 (written) or 0 (conflict) per profile.
  */
 const WRITE = script(`#!lua
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
-local k, a = 5, 5
+local k, a = 5, 4
 local rows, results = {}, {}
-for i = 1, tonumber(ARGV[4]) do
+for i = 1, tonumber(ARGV[3]) do
   local key = KEYS[k]
   k = k + 1
   local ver, state, member, dueAt, rws, merge = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]
@@ -48,7 +48,7 @@ for i = 1, tonumber(ARGV[4]) do
   end
   a = a + signals
 end
-if #rows > 0 then redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*', 'sc', table.concat(rows, '\\n')) end
+if #rows > 0 then redis.call('XADD', KEYS[3], '*', 'sc', table.concat(rows, '\\n')) end
 return results
 `);
 
@@ -93,14 +93,13 @@ export interface PartitionWrite {
   updates: ProfileUpdate[];
 }
 
-/** Retention of the output streams: signals are for live delivery within a window; score rows wait for the sink. */
+/** Signals are for live delivery within a window; score rows are never capped: the sink trims what it stored. */
 export const SIGNALS_MAX_LEN = 100_000;
-export const SCORES_MAX_LEN = 1_000_000;
 
 /** Writes the updates atomically; per update whether it was written (false: its version moved), or 'lease_lost'. */
 export async function writeProfiles(redis: Redis, w: PartitionWrite): Promise<boolean[] | 'lease_lost'> {
   const keys = [w.leaseKey, w.signalsKey, w.scoresKey, w.dueKey];
-  const args: (string | number)[] = [w.token, SIGNALS_MAX_LEN, SCORES_MAX_LEN, w.updates.length];
+  const args: (string | number)[] = [w.token, SIGNALS_MAX_LEN, w.updates.length];
   for (const u of w.updates) {
     keys.push(u.profileKey);
     args.push(u.expectedVersion, JSON.stringify(u.state), u.dueMember, u.dueAt ?? '', u.scoreRows.join('\n'));

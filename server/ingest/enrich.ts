@@ -59,30 +59,42 @@ export function clientIp(socketAddress: string | undefined, forwardedFor: string
 }
 
 const UNKNOWN_UA: UserAgentInfo = { browser: '', browserVersion: '', os: '', osVersion: '', deviceType: '', isBot: false };
+const UNKNOWN_UA_JSON = JSON.stringify(UNKNOWN_UA);
 
 /**
  * Parses user agents with ua-parser-js and flags bots with isbot. A request (or a server SDK's batch)
- * repeats a handful of agents, so results are memoised in a small bounded cache.
+ * repeats a handful of agents, so results — and their JSON, spliced into every stored line — are
+ * memoised in a small bounded cache.
  */
 export class UserAgentParser {
-  private readonly cache = new Map<string, UserAgentInfo>();
+  private readonly cache = new Map<string, { info: UserAgentInfo; json: string }>();
   constructor(private readonly capacity = 2_000) {}
 
   parse(ua: string): UserAgentInfo {
-    if (!ua) return UNKNOWN_UA;
+    return ua ? this.entry(ua).info : UNKNOWN_UA;
+  }
+
+  /** `JSON.stringify(parse(ua))`, computed once per distinct agent. */
+  json(ua: string): string {
+    return ua ? this.entry(ua).json : UNKNOWN_UA_JSON;
+  }
+
+  private entry(ua: string): { info: UserAgentInfo; json: string } {
     const hit = this.cache.get(ua);
     if (hit) return hit;
     const r = new UAParser(ua).getResult();
+    const bot = isbot(ua);
     const info: UserAgentInfo = {
       browser: r.browser.name ?? '',
       browserVersion: r.browser.version ?? '',
       os: r.os.name ?? '',
       osVersion: r.os.version ?? '',
-      deviceType: r.device.type ?? (isbot(ua) ? 'bot' : 'desktop'),
-      isBot: isbot(ua),
+      deviceType: r.device.type ?? (bot ? 'bot' : 'desktop'),
+      isBot: bot,
     };
+    const entry = { info, json: JSON.stringify(info) };
     if (this.cache.size >= this.capacity) this.cache.delete(this.cache.keys().next().value as string);
-    this.cache.set(ua, info);
-    return info;
+    this.cache.set(ua, entry);
+    return entry;
   }
 }

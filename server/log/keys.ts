@@ -44,6 +44,9 @@ export function partitionOf(userKey: string, partitions: number): number {
 export const ENTRY_EVENTS = 'ev';
 export const ENTRY_REJECTS = 'rj';
 
-/** Consumer groups that read the log; trimming waits for all of them. */
-export const LOG_GROUPS = ['sink'] as const;
-export type LogGroup = (typeof LOG_GROUPS)[number];
+/**
+ * Consumer groups that read the log; an entry is trimmed only once all of them acknowledged it (a
+ * group missing on a stream holds its trimming back). The collector creates them at start, so
+ * events wait for a consumer role that starts later.
+ */
+export const LOG_GROUPS = ['sink', 'scorer'] as const;

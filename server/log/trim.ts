@@ -83,9 +83,14 @@ function text(v: unknown): string {
  * trimmed; a stream lacking one of the groups is left whole.
  * @returns entries removed, over all partitions.
  */
-export async function trimLog(redis: Redis, keys: LogKeys, groups: readonly string[] = LOG_GROUPS): Promise<number> {
+export function trimLog(redis: Redis, keys: LogKeys, groups: readonly string[] = LOG_GROUPS): Promise<number> {
+  return trimStreams(redis, keys.streams(), groups);
+}
+
+/** {@link trimLog} for any streams (the scorer's `scores` streams, say). */
+export async function trimStreams(redis: Redis, streams: readonly string[], groups: readonly string[]): Promise<number> {
   let removed = 0;
-  for (const stream of keys.streams()) {
+  for (const stream of streams) {
     const point = trimPoint(await groupProgress(redis, stream), groups);
     if (point === null) continue;
     removed += Number(await redis.call('XTRIM', stream, 'MINID', point));

@@ -3,6 +3,8 @@ import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import { collectorDeps, createCollectorApp, type CollectorDeps } from '../collector.ts';
 import { createRedis, waitReady } from '../redis.ts';
+import { LOG_GROUPS } from '../log/keys.ts';
+import { ensureGroups } from '../sink/consumer.ts';
 import type { ClickHouseClient } from '../clickhouse/client.ts';
 import type { ActiveModel } from './scorer.role.ts';
 import { listen, type RunningServer } from './http.ts';
@@ -25,6 +27,8 @@ export async function startCollector(
   const redis = createRedis(config.REDIS_URL, { name: 'collector' });
   await waitReady(redis);
   const deps = collectorDeps(config, redis, log, metrics);
+  // Every consumer group exists before the first event: the log keeps entries until all have read them.
+  for (const group of LOG_GROUPS) await ensureGroups(redis, deps.logKeys.streams(), group);
   const http = await listen(createCollectorApp(deps, extras), config.HOST, config.PORT);
   log.info({ port: http.port }, 'collector listening');
   return {

@@ -5,6 +5,7 @@ import type { Metrics } from '../metrics.ts';
 import { logKeys } from '../log/keys.ts';
 import { createRedis, waitReady } from '../redis.ts';
 import { createClickHouseSink, type ClickHouseSink } from '../sink/clickhouse.sink.ts';
+import { sinkSources } from '../sink/source.ts';
 import type { ShutdownStep } from '../shutdown.ts';
 
 export interface SinkRole {
@@ -13,16 +14,18 @@ export interface SinkRole {
   steps: ShutdownStep[];
 }
 
-/** Starts the ClickHouse sink on an already migrated client, reporting to `metrics`. */
+/** Starts the ClickHouse sink (the log and the scorer's score history) on an already migrated client, reporting to `metrics`. */
 export async function startSink(config: Config, log: Logger, metrics: Metrics, clickhouse: ClickHouseClient): Promise<SinkRole> {
   const redis = createRedis(config.REDIS_URL, { name: 'sink' });
   const blocking = createRedis(config.REDIS_URL, { name: 'sink-read', blocking: true });
   await Promise.all([waitReady(redis), waitReady(blocking)]);
+  const keys = logKeys(config.WARMLINE_REDIS_PREFIX, config.WARMLINE_PARTITIONS);
   const sink = createClickHouseSink({
     redis,
     blocking,
     clickhouse,
-    keys: logKeys(config.WARMLINE_REDIS_PREFIX, config.WARMLINE_PARTITIONS),
+    keys,
+    sources: sinkSources(keys),
     log,
     config,
     observer: {
@@ -34,7 +37,7 @@ export async function startSink(config: Config, log: Logger, metrics: Metrics, c
     },
   });
   await sink.start();
-  log.info({ consumer: sink.consumer }, 'sink consuming the log');
+  log.info({ consumer: sink.consumer }, 'sink consuming the log and score history');
   return {
     sink,
     steps: [

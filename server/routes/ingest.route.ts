@@ -1,10 +1,12 @@
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
+import type { IncomingMessage } from 'node:http';
+import type { HttpBindings } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { MAX_BATCH_BYTES, MAX_EVENT_BYTES, type EventType } from '../../schema/events.ts';
 import { HttpError, badRequest, unavailable } from '../http/errors.ts';
-import { parseBody } from '../ingest/body.ts';
+import { checkSize, parseBody, readBody } from '../ingest/body.ts';
+import { EventLoopLag } from '../ingest/overload.ts';
 import { clientIp } from '../ingest/enrich.ts';
 import { normalize, type NormalizedRequest } from '../ingest/normalize.ts';
 import { partitionOf } from '../log/keys.ts';
@@ -27,6 +29,7 @@ export function ingestRoutes(deps: CollectorDeps): Hono {
   const { config, metrics } = deps;
   const app = new Hono();
   let inflight = 0;
+  const loop = new EventLoopLag();
 
   app.use(
     '*',
@@ -37,8 +40,21 @@ export function ingestRoutes(deps: CollectorDeps): Hono {
       maxAge: 86_400,
     }),
   );
-  // Bound the requests (and so the memory) in flight: past it, clients are told to come back.
+  // Past the lag bound, a request from a socket is refused before its body is read, and again
+  // (still cheaply) once its body is whole, before it is parsed: bodies that finish arriving in one
+  // long loop iteration would otherwise all be processed in it. Requests driven in process
+  // (`app.request`) are never shed this way: they have no socket backlog to bound, and refusing
+  // them without any I/O can spin the loop on microtasks, starving the very timer that measures it.
+  const shedIfBehind = (c: { env: unknown }) => {
+    if (incomingOf(c) && config.WARMLINE_MAX_EVENT_LOOP_LAG_MS > 0 && loop.lagMs() > config.WARMLINE_MAX_EVENT_LOOP_LAG_MS) {
+      metrics.ingestShed.inc({ reason: 'event_loop_lag' });
+      throw new HttpError(429, 'overloaded', 'collector is at capacity; retry later', { retryAfterSeconds: 1 });
+    }
+  };
+  // Bound the requests (and so the memory) in flight, and the work queued behind a busy CPU:
+  // past either, clients are told to come back.
   app.use('*', async (c, next) => {
+    shedIfBehind(c);
     if (inflight >= config.WARMLINE_MAX_INFLIGHT) {
       metrics.ingestShed.inc({ reason: 'inflight' });
       throw new HttpError(429, 'overloaded', 'collector is at capacity; retry later', { retryAfterSeconds: 1 });
@@ -57,23 +73,16 @@ export function ingestRoutes(deps: CollectorDeps): Hono {
     metrics.trackerMetrics.inc();
     return c.json({ success: true });
   });
-  const limit = (bytes: number) =>
-    bodyLimit({
-      maxSize: bytes,
-      onError: () => {
-        throw new HttpError(413, 'body_too_large', `request body exceeds the ${bytes / 1024} KB limit`);
-      },
-    });
-  for (const path of ['/batch', '/b']) app.post(path, limit(MAX_BATCH_BYTES), (c) => ingest(c, 'batch', MAX_BATCH_BYTES, deps));
+  for (const path of ['/batch', '/b']) app.post(path, (c) => ingest(c, 'batch', MAX_BATCH_BYTES, deps, shedIfBehind));
   for (const [path, type] of Object.entries(SINGLE)) {
-    app.post(`/${path}`, limit(MAX_EVENT_BYTES), (c) => ingest(c, type, MAX_EVENT_BYTES, deps));
+    app.post(`/${path}`, (c) => ingest(c, type, MAX_EVENT_BYTES, deps, shedIfBehind));
   }
   return app;
 }
 
-async function ingest(c: Context, kind: EventType | 'batch', limitBytes: number, deps: CollectorDeps): Promise<Response> {
+async function ingest(c: Context, kind: EventType | 'batch', limitBytes: number, deps: CollectorDeps, shedIfBehind: (c: { env: unknown }) => void): Promise<Response> {
   const { config, metrics } = deps;
-  const body = await parseBody(await c.req.arrayBuffer(), c.req.header('content-encoding'), limitBytes);
+  const body = await parseBody(await rawBody(c, limitBytes, shedIfBehind), c.req.header('content-encoding'), limitBytes);
   const workspaceId = await authenticate(c.req.header('authorization'), body, deps);
   const receivedAt = Date.now();
   const normalized = normalize(
@@ -166,6 +175,22 @@ async function append(n: NormalizedRequest, workspaceId: string, deps: Collector
   }
   return duplicates;
 }
+
+/**
+ * The body bytes, capped at `limit`: straight from the Node request when served by @hono/node-server,
+ * else (the app driven in process by `app.request`) through the Fetch API. A socket's body arrives
+ * over later loop iterations than its headers, so the lag is checked again once it is whole.
+ */
+async function rawBody(c: Context, limit: number, shedIfBehind: (c: { env: unknown }) => void): Promise<Uint8Array> {
+  const incoming = incomingOf(c);
+  if (!incoming) return checkSize(new Uint8Array(await c.req.arrayBuffer()), limit);
+  const bytes = await readBody(incoming, limit);
+  shedIfBehind(c);
+  return bytes;
+}
+
+/** The Node request under @hono/node-server; absent when the app is driven in process. */
+const incomingOf = (c: { env: unknown }): IncomingMessage | undefined => (c.env as Partial<HttpBindings> | undefined)?.incoming;
 
 /** The peer address; absent when the app is driven in process (`app.request`) rather than by a socket. */
 function socketAddress(c: Context): string | undefined {

@@ -4,16 +4,17 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
 import type { LogKeys } from '../log/keys.ts';
-import { trimLog } from '../log/trim.ts';
+import { trimStreams } from '../log/trim.ts';
 import type { Logger } from '../logger.ts';
 import { waitReady } from '../redis.ts';
 import { backoffMs, sleep } from './backoff.ts';
 import { ack, claimIdle, deadLetter, ensureGroups, readNew, touch } from './consumer.ts';
 import { parseEntry, type LogEntry } from './entries.ts';
-import { insertLines } from './insert.ts';
+import { insertTables } from './insert.ts';
+import { groupBy, planSources, readCount, type EntrySize } from './plan.ts';
+import { logSource, type SinkSource } from './source.ts';
 
-/** The consumer group of the ClickHouse sink on every partition stream. */
-export const SINK_GROUP = 'sink';
+export { SINK_GROUP, type SinkSource } from './source.ts';
 
 /** Hooks for metrics; called synchronously, must not throw. */
 export interface SinkObserver {
@@ -33,7 +34,10 @@ export interface SinkOptions {
   /** A dedicated connection for XREADGROUP BLOCK (see createRedis `blocking`). */
   blocking: Redis;
   clickhouse: ClickHouseClient;
+  /** The log's layout; drained as `logSource(keys)` unless `sources` says otherwise. */
   keys: LogKeys;
+  /** The streams to drain (default: the log alone). One batch holds entries of all of them. */
+  sources?: readonly SinkSource[];
   log: Logger;
   config: Pick<
     Config,
@@ -42,7 +46,7 @@ export interface SinkOptions {
   observer?: SinkObserver;
   /** Unique per process by default. */
   consumer?: string;
-  /** How often to trim consumed entries from the log; 0 disables. */
+  /** How often to trim consumed entries from every source's streams; 0 disables. */
   trimEveryMs?: number;
   /** A batch is also handed over once its lines reach this many characters (default 32 Mi). */
   batchChars?: number;
@@ -61,10 +65,11 @@ export interface ClickHouseSink {
 
 interface Held {
   entry: LogEntry;
-  /** The entry's lines, as the collector wrote them. */
-  events: string;
-  rejects: string;
+  source: SinkSource;
+  /** Staging table → the entry's lines for it, as the producer wrote them. */
+  lines: Map<string, string>;
 }
+
 
 interface Batch {
   held: Held[];
@@ -77,20 +82,24 @@ const emptyBatch = (): Batch => ({ held: [], rows: 0, chars: 0, startedAt: 0 });
 const key = (e: LogEntry) => `${e.stream}\u0000${e.id}`;
 
 /**
- * Moves the log into ClickHouse: reads every partition through the consumer group `sink`, batches
- * rows up to `WARMLINE_SINK_BATCH_ROWS`, `batchChars` or `WARMLINE_SINK_MAX_AGE_MS`, hands their lines
- * to ClickHouse untouched (it parses and maps them: see `insertLines`), and acknowledges only
- * after the insert returned, so a crash loses nothing (entries stay pending and are claimed back).
+ * Moves per-partition NDJSON streams into ClickHouse (the log by default; see {@link SinkSource}):
+ * reads every partition of every source through the source's consumer group, batches rows up to
+ * `WARMLINE_SINK_BATCH_ROWS`, `batchChars` or `WARMLINE_SINK_MAX_AGE_MS`, hands their lines to
+ * ClickHouse untouched, one insert per staging table (it parses and maps them: see `insertTables`),
+ * and acknowledges only after the inserts returned, so a crash loses nothing (entries stay pending
+ * and are claimed back).
  *
- * Memory is bounded to two batches: one being inserted while the next fills; a full batch stops
- * reading until the insert before it is done. While ClickHouse is down the batch is retried with
- * backoff (its entries kept from looking idle to peers). Poison entries — without lines, refused by
- * ClickHouse for their data (bad JSON, wrong shape, unstorable values: the batch is bisected down to
- * them), or delivered more than `WARMLINE_MAX_DELIVERIES` times — go to the partition's dead-letter
- * stream instead of blocking it. Also trims consumed entries from the log.
+ * Memory is bounded to two batches over all sources: one being inserted while the next fills; a
+ * full batch stops reading until the insert before it is done. While ClickHouse is down the batch is
+ * retried with backoff (its entries kept from looking idle to peers). Poison entries — without a
+ * known field, refused by ClickHouse for their data (bad JSON, wrong shape, unstorable values: the
+ * batch is bisected down to them), or delivered more than `WARMLINE_MAX_DELIVERIES` times — go to
+ * their partition's dead-letter stream instead of blocking it. Also trims consumed entries.
+ * @example createClickHouseSink({ redis, blocking, clickhouse, keys, sources: sinkSources(keys), log, config })
  */
 export function createClickHouseSink(opts: SinkOptions): ClickHouseSink {
   const { redis, blocking, clickhouse, keys, config, observer } = opts;
+  const sources = opts.sources ?? [logSource(keys)];
   const consumer = opts.consumer ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const log = opts.log.child({ module: 'sink.clickhouse', consumer });
   const batchRows = config.WARMLINE_SINK_BATCH_ROWS;
@@ -99,9 +108,14 @@ export function createClickHouseSink(opts: SinkOptions): ClickHouseSink {
   const trimEveryMs = opts.trimEveryMs ?? 5_000;
   const batchChars = opts.batchChars ?? 32 * 1024 * 1024;
 
+  const { lanes, sourceOf, reads, tables } = planSources(sources);
+  // Entries hold many rows (a log entry: one request's events for a partition): reads are sized by
+  // the observed rows and characters per entry of each source, so a batch overshoots its targets by
+  // about one read's worth at most.
+  const sizes = new Map<SinkSource, EntrySize>(sources.map((s) => [s, { rows: 10, chars: 10_000 }]));
+
   const held = new Set<string>();
   const giveUp = new AbortController();
-  const cursors = keys.streams().map(() => '0-0');
   let buffer = emptyBatch();
   let inflight: Promise<void> = Promise.resolve();
   let stopping = false;
@@ -110,40 +124,46 @@ export function createClickHouseSink(opts: SinkOptions): ClickHouseSink {
   let stopped: Promise<void> | undefined;
   let trimTimer: NodeJS.Timeout | undefined;
   let nextClaimAt = 0;
-  // Entries hold many rows (one request's events for a partition): reads are sized by the observed
-  // rows and characters per entry, so a batch overshoots its targets by about one read's worth at most.
-  let rowsPerEntry = 10;
-  let charsPerEntry = 10_000;
 
   const full = () => buffer.rows >= batchRows || buffer.chars >= batchChars;
 
-  async function toDeadLetter(entry: LogEntry, error: string): Promise<void> {
+  async function toDeadLetter(source: SinkSource, entry: LogEntry, error: string): Promise<void> {
     try {
-      await deadLetter(redis, keys, SINK_GROUP, entry, error);
+      await deadLetter(redis, source, source.group, entry, error);
       observer?.deadLettered(1);
-      log.warn({ stream: entry.stream, id: entry.id, error }, 'entry dead-lettered');
+      log.warn({ source: source.name, stream: entry.stream, id: entry.id, error }, 'entry dead-lettered');
     } catch (err) {
       // Still pending: claimed again after the idle time, and dead-lettered then.
       log.error({ err, stream: entry.stream, id: entry.id }, 'dead-lettering failed');
     }
   }
 
-  async function accept(entry: LogEntry): Promise<void> {
-    const parsed = parseEntry(entry.fields);
-    if (parsed.kind === 'dlq') return toDeadLetter(entry, parsed.reason);
+  /** Buffers an entry of `source`, or dead-letters it; returns the rows it added. */
+  async function accept(source: SinkSource, entry: LogEntry): Promise<number> {
+    const parsed = parseEntry(entry.fields, source.fields);
+    if (parsed.kind === 'dlq') {
+      await toDeadLetter(source, entry, parsed.reason);
+      return 0;
+    }
     if (buffer.held.length === 0) buffer.startedAt = Date.now();
-    buffer.held.push({ entry, events: parsed.events, rejects: parsed.rejects });
+    buffer.held.push({ entry, source, lines: parsed.lines });
     buffer.rows += parsed.rows;
     buffer.chars += parsed.chars;
     held.add(key(entry));
+    return parsed.rows;
+  }
+
+  /** Runs `op` on the entries of `list` grouped by consumer group, concurrently (one call per group). */
+  async function perGroup(list: readonly Held[], op: (group: string, entries: LogEntry[]) => Promise<void>): Promise<void> {
+    const byGroup = groupBy(list, (h) => h.source.group);
+    await Promise.all([...byGroup].map(([group, hs]) => op(group, hs.map((h) => h.entry))));
   }
 
   /** Acks with retries; on give-up the entries stay pending (a later claim re-inserts: deduped). */
   async function ackWithRetry(list: Held[]): Promise<void> {
-    const entries = list.map((h) => h.entry);
     for (let attempt = 1; ; attempt++) {
       try {
-        await ack(redis, SINK_GROUP, entries);
+        await perGroup(list, (group, entries) => ack(redis, group, entries));
         return;
       } catch (err) {
         log.warn({ err, attempt }, 'ack failed, retrying');
@@ -153,15 +173,18 @@ export function createClickHouseSink(opts: SinkOptions): ClickHouseSink {
     }
   }
 
-  /** Inserts the lines of `list` as one insert of each table. */
+  /** Inserts the lines of `list` as one insert of each staging table. */
   async function insert(list: readonly Held[]) {
-    const join = (pick: (h: Held) => string) =>
+    const join = (table: string) =>
       list
-        .map(pick)
+        .map((h) => h.lines.get(table) ?? '')
         .filter((t) => t.length > 0)
         .join('\n');
     const t0 = performance.now();
-    const outcome = await insertLines(clickhouse, { events: join((h) => h.events), rejects: join((h) => h.rejects) });
+    const outcome = await insertTables(
+      clickhouse,
+      tables.map((t) => [t, join(t)] as const),
+    );
     insertMs += performance.now() - t0;
     return outcome;
   }
@@ -174,7 +197,8 @@ export function createClickHouseSink(opts: SinkOptions): ClickHouseSink {
    */
   async function bisect(list: Held[], err: unknown): Promise<Held[]> {
     if (list.length === 1) {
-      await toDeadLetter((list[0] as Held).entry, `clickhouse refused: ${errorText(err)}`);
+      const [only] = list as [Held];
+      await toDeadLetter(only.source, only.entry, `clickhouse refused: ${errorText(err)}`);
       return [];
     }
     const halves = [list.slice(0, Math.ceil(list.length / 2)), list.slice(Math.ceil(list.length / 2))] as const;
@@ -210,7 +234,7 @@ export function createClickHouseSink(opts: SinkOptions): ClickHouseSink {
           abandoned = true;
           break;
         }
-        await touch(redis, SINK_GROUP, consumer, list.map((h) => h.entry)).catch(() => undefined);
+        await perGroup(list, (group, entries) => touch(redis, group, consumer, entries)).catch(() => undefined);
         await sleep(backoffMs(attempt++), giveUp.signal);
       }
       if (!abandoned) observer?.batch(batch.rows, Date.now() - batch.startedAt, Math.round(insertMs));
@@ -232,25 +256,46 @@ export function createClickHouseSink(opts: SinkOptions): ClickHouseSink {
 
   async function claim(): Promise<void> {
     let more = false;
-    for (let p = 0; p < keys.partitions && !full(); p++) {
-      const { next, entries } = await claimIdle(redis, keys, p, SINK_GROUP, consumer, {
+    for (const lane of lanes) {
+      if (full()) break;
+      const { source, partition } = lane;
+      const { next, entries } = await claimIdle(redis, source, partition, source.group, consumer, {
         minIdleMs: config.WARMLINE_CLAIM_IDLE_MS,
-        cursor: cursors[p] ?? '0-0',
+        cursor: lane.cursor,
         count: Math.max(1, Math.min(1_000, batchRows - buffer.rows)),
       });
-      cursors[p] = next;
+      lane.cursor = next;
       if (next !== '0-0') more = true;
       for (const entry of entries) {
         if (held.has(key(entry))) continue; // ours, buffered or being retried
         if (entry.deliveries > config.WARMLINE_MAX_DELIVERIES) {
-          await toDeadLetter(entry, `delivered ${entry.deliveries} times without being stored`);
+          await toDeadLetter(source, entry, `delivered ${entry.deliveries} times without being stored`);
         } else {
-          await accept(entry);
+          await accept(source, entry);
         }
       }
-      if (entries.length > 0) log.info({ partition: p, entries: entries.length }, 'claimed idle entries');
+      if (entries.length > 0) log.info({ source: source.name, partition, entries: entries.length }, 'claimed idle entries');
     }
     nextClaimAt = more ? Date.now() : Date.now() + claimEveryMs;
+  }
+
+  /** Buffers what a read returned, learning each source's entry size. */
+  async function acceptRead(entries: readonly LogEntry[]): Promise<void> {
+    const seen = new Map<SinkSource, { entries: number; rows: number; chars: number }>();
+    for (const entry of entries) {
+      const source = sourceOf.get(entry.stream);
+      if (!source) continue;
+      const charsBefore = buffer.chars;
+      const rows = await accept(source, entry);
+      const s = seen.get(source) ?? { entries: 0, rows: 0, chars: 0 };
+      seen.set(source, { entries: s.entries + 1, rows: s.rows + rows, chars: s.chars + buffer.chars - charsBefore });
+    }
+    for (const [source, s] of seen) {
+      const size = sizes.get(source);
+      if (!size || s.rows === 0) continue;
+      size.rows = Math.max(1, 0.8 * size.rows + 0.2 * (s.rows / s.entries));
+      size.chars = Math.max(1, 0.8 * size.chars + 0.2 * (s.chars / s.entries));
+    }
   }
 
   async function run(): Promise<void> {
@@ -264,27 +309,24 @@ export function createClickHouseSink(opts: SinkOptions): ClickHouseSink {
         if (now >= nextClaimAt) await claim();
         if (full()) continue;
         const blockMs = buffer.held.length > 0 ? buffer.startedAt + maxAgeMs - now : Math.min(maxAgeMs, 2_000);
-        const entries = await readNew(blocking, keys, SINK_GROUP, consumer, {
-          count: Math.max(
-            1,
-            Math.min(
-              10_000,
-              Math.floor((batchRows - buffer.rows) / keys.partitions / rowsPerEntry),
-              Math.floor((batchChars - buffer.chars) / keys.partitions / charsPerEntry),
+        // With several groups, all but the last are polled and the last blocks only when nothing came.
+        let got = 0;
+        for (const [i, read] of reads.entries()) {
+          const entries = await readNew(blocking, read.partitions, read.group, consumer, {
+            count: readCount(
+              read.sources.map((s) => sizes.get(s) ?? { rows: 1, chars: 1 }),
+              { rows: batchRows - buffer.rows, chars: batchChars - buffer.chars },
+              lanes.length,
             ),
-          ),
-          blockMs: Math.min(Math.max(1, blockMs), 2_000, Math.max(1, nextClaimAt - now)),
-        });
-        const [rowsBefore, charsBefore] = [buffer.rows, buffer.chars];
-        for (const entry of entries) await accept(entry);
-        if (entries.length > 0 && buffer.rows > rowsBefore) {
-          rowsPerEntry = Math.max(1, 0.8 * rowsPerEntry + 0.2 * ((buffer.rows - rowsBefore) / entries.length));
-          charsPerEntry = Math.max(1, 0.8 * charsPerEntry + 0.2 * ((buffer.chars - charsBefore) / entries.length));
+            ...(i === reads.length - 1 && got === 0 ? { blockMs: Math.min(Math.max(1, blockMs), 2_000, Math.max(1, nextClaimAt - now)) } : {}),
+          });
+          got += entries.length;
+          await acceptRead(entries);
         }
         failures = 0;
       } catch (err) {
         failures++;
-        log.error({ err, failures }, 'reading the log failed');
+        log.error({ err, failures }, 'reading the streams failed');
         await sleep(backoffMs(failures, 100, 5_000));
       }
     }
@@ -294,10 +336,13 @@ export function createClickHouseSink(opts: SinkOptions): ClickHouseSink {
 
   async function trimOnce(): Promise<void> {
     try {
-      const removed = await trimLog(redis, keys);
-      if (removed > 0) log.debug({ removed }, 'log trimmed');
+      for (const source of sources) {
+        const streams = lanes.filter((l) => l.source === source).map((l) => l.stream);
+        const removed = await trimStreams(redis, streams, source.trimAfter ?? [source.group]);
+        if (removed > 0) log.debug({ source: source.name, removed }, 'consumed entries trimmed');
+      }
     } catch (err) {
-      log.warn({ err }, 'log trim failed');
+      log.warn({ err }, 'trim failed');
     } finally {
       if (!stopping && trimEveryMs > 0) trimTimer = setTimeout(() => void trimOnce(), trimEveryMs);
     }
@@ -307,8 +352,8 @@ export function createClickHouseSink(opts: SinkOptions): ClickHouseSink {
     consumer,
     async start() {
       await Promise.all([waitReady(redis), waitReady(blocking)]);
-      await ensureGroups(redis, keys.streams(), SINK_GROUP);
-      log.info({ partitions: keys.partitions, batchRows, maxAgeMs }, 'sink started');
+      for (const read of reads) await ensureGroups(redis, [...read.partitions.keys()], read.group);
+      log.info({ sources: sources.map((s) => s.name), streams: lanes.length, batchRows, maxAgeMs }, 'sink started');
       loop = run();
       if (trimEveryMs > 0) trimTimer = setTimeout(() => void trimOnce(), trimEveryMs);
     },

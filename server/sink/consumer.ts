@@ -16,15 +16,19 @@ export async function ensureGroups(redis: Redis, streams: readonly string[], gro
   }
 }
 
-/** Reads entries never delivered to the group, from every partition at once (`count` per stream). */
+/**
+ * Reads entries never delivered to the group from every stream of `partitions` (stream → its
+ * partition) at once, `count` per stream; waits up to `blockMs` for one when given, else returns at once.
+ */
 export async function readNew(
   blocking: Redis,
-  keys: LogKeys,
+  partitions: ReadonlyMap<string, number>,
   group: string,
   consumer: string,
-  opts: { count: number; blockMs: number },
+  opts: { count: number; blockMs?: number },
 ): Promise<LogEntry[]> {
-  const streams = keys.streams();
+  const streams = [...partitions.keys()];
+  const block = opts.blockMs === undefined ? [] : ['BLOCK', String(Math.max(1, Math.round(opts.blockMs)))];
   const reply = await blocking.call(
     'XREADGROUP',
     'GROUP',
@@ -32,13 +36,12 @@ export async function readNew(
     consumer,
     'COUNT',
     String(opts.count),
-    'BLOCK',
-    String(Math.max(1, Math.round(opts.blockMs))),
+    ...block,
     'STREAMS',
     ...streams,
     ...streams.map(() => '>'),
   );
-  return parseReadReply(reply, new Map(streams.map((s, p) => [s, p])));
+  return parseReadReply(reply, partitions);
 }
 
 /**
@@ -48,7 +51,7 @@ export async function readNew(
  */
 export async function claimIdle(
   redis: Redis,
-  keys: LogKeys,
+  keys: Pick<LogKeys, 'stream'>,
   partition: number,
   group: string,
   consumer: string,
@@ -117,7 +120,7 @@ export async function touch(redis: Redis, group: string, consumer: string, entri
  * Moves a poison entry to its partition's dead-letter stream (original fields + `error` + `source_id`)
  * and acknowledges it, atomically (both keys share the partition's hash tag), so the partition moves on.
  */
-export async function deadLetter(redis: Redis, keys: LogKeys, group: string, entry: LogEntry, error: string): Promise<void> {
+export async function deadLetter(redis: Redis, keys: Pick<LogKeys, 'deadLetter'>, group: string, entry: LogEntry, error: string): Promise<void> {
   const fields = entry.fields.length % 2 === 0 ? entry.fields : entry.fields.slice(0, -1);
   const results = await redis
     .multi()

@@ -3,15 +3,28 @@ import { lines, rejectedEvent, storedEvent } from '../../tests/helpers/stored-ev
 import { parseEntry, parseReadReply } from './entries.ts';
 
 describe('parseEntry', () => {
-  it('takes the ev and rj lines as they are, counting them', () => {
+  const tables = { ev: 'events_in', rj: 'rejected_events_in' };
+  it("takes the known fields' lines as they are, per staging table, counting them", () => {
     const ev = lines([storedEvent(), storedEvent()]);
     const rj = lines([rejectedEvent()]);
-    expect(parseEntry(['ev', ev, 'rj', rj])).toEqual({ kind: 'ok', events: ev, rejects: rj, rows: 3, chars: ev.length + rj.length });
-    expect(parseEntry(['rj', `${rj}\n\n`, 'other', 'x'])).toMatchObject({ kind: 'ok', events: '', rows: 1 });
+    expect(parseEntry(['ev', ev, 'rj', rj], tables)).toEqual({
+      kind: 'ok',
+      lines: new Map([
+        ['events_in', ev],
+        ['rejected_events_in', rj],
+      ]),
+      rows: 3,
+      chars: ev.length + rj.length,
+    });
+    expect(parseEntry(['rj', `${rj}\n\n`, 'other', 'x'], tables)).toMatchObject({ kind: 'ok', lines: new Map([['rejected_events_in', `${rj}\n\n`]]), rows: 1 });
+  });
+  it('joins fields that feed one table, and ignores inherited keys', () => {
+    expect(parseEntry(['a', 'x', 'b', 'y'], { a: 't', b: 't' })).toEqual({ kind: 'ok', lines: new Map([['t', 'x\ny']]), rows: 2, chars: 2 });
+    expect(parseEntry(['constructor', 'x'], tables)).toMatchObject({ kind: 'dlq' });
   });
   it('dead-letters an entry with no known field', () => {
-    expect(parseEntry(['x', '1'])).toMatchObject({ kind: 'dlq', reason: expect.stringContaining('neither') as string });
-    expect(parseEntry([])).toMatchObject({ kind: 'dlq' });
+    expect(parseEntry(['x', '1'], tables)).toEqual({ kind: 'dlq', reason: 'entry has no "ev" or "rj" field' });
+    expect(parseEntry([], { sc: 'score_changes_in' })).toEqual({ kind: 'dlq', reason: 'entry has no "sc" field' });
   });
 });
 

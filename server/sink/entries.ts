@@ -1,6 +1,4 @@
-import { ENTRY_EVENTS, ENTRY_REJECTS } from '../log/keys.ts';
-
-/** One log entry as read from a partition's stream; `fields` is Redis' flat `[k, v, k, v…]` list. */
+/** One entry as read from a partition's stream; `fields` is Redis' flat `[k, v, k, v…]` list. */
 export interface LogEntry {
   stream: string;
   partition: number;
@@ -8,30 +6,40 @@ export interface LogEntry {
   fields: string[];
 }
 
-/** What an entry holds for ClickHouse (its lines, untouched), or why it must be dead-lettered. */
+/** What an entry holds for ClickHouse (its lines per staging table, untouched), or why it must be dead-lettered. */
 export type EntryResult =
-  | { kind: 'ok'; events: string; rejects: string; rows: number; chars: number }
+  | { kind: 'ok'; lines: Map<string, string>; rows: number; chars: number }
   | { kind: 'dlq'; reason: string };
 
 /**
- * Takes an entry's `ev` / `rj` fields as they are: the collector validated every line, and ClickHouse
- * parses them (see `insertLines`). Parsing and re-serialising ~1 KB per event here cost ~17 µs of the
- * only JS thread; a line that is not what it should be now fails the insert, and the sink singles
- * out its entry then. `rows` counts lines, `chars` their length.
+ * Takes the fields of an entry that `tables` (field → staging table) knows, as they are: the producer
+ * wrote valid rows, and ClickHouse parses them (see `insertTables`). Parsing and re-serialising ~1 KB
+ * per event here cost ~17 µs of the only JS thread; a line that is not what it should be now fails
+ * the insert, and the sink singles out its entry then. `rows` counts lines, `chars` their length.
+ * @example parseEntry(['ev', line1, 'rj', line2], { ev: 'events_in', rj: 'rejected_events_in' })
+ * // { kind: 'ok', lines: Map { events_in → line1, rejected_events_in → line2 }, rows: 2, chars: … }
  */
-export function parseEntry(fields: readonly string[]): EntryResult {
-  let events = '';
-  let rejects = '';
+export function parseEntry(fields: readonly string[], tables: Readonly<Record<string, string>>): EntryResult {
+  const lines = new Map<string, string>();
   let known = false;
+  let rows = 0;
+  let chars = 0;
   for (let i = 0; i + 1 < fields.length; i += 2) {
-    const key = fields[i];
-    if (key === ENTRY_EVENTS) events = fields[i + 1] ?? '';
-    else if (key === ENTRY_REJECTS) rejects = fields[i + 1] ?? '';
-    else continue;
+    const key = fields[i] ?? '';
+    const table = Object.hasOwn(tables, key) ? tables[key] : undefined;
+    if (table === undefined) continue;
     known = true;
+    const text = fields[i + 1] ?? '';
+    rows += countLines(text);
+    chars += text.length;
+    if (text.length === 0) continue;
+    const before = lines.get(table);
+    lines.set(table, before === undefined ? text : `${before}\n${text}`);
   }
-  if (!known) return { kind: 'dlq', reason: `entry has neither "${ENTRY_EVENTS}" nor "${ENTRY_REJECTS}"` };
-  return { kind: 'ok', events, rejects, rows: countLines(events) + countLines(rejects), chars: events.length + rejects.length };
+  if (!known) {
+    return { kind: 'dlq', reason: `entry has no ${Object.keys(tables).map((f) => `"${f}"`).join(' or ')} field` };
+  }
+  return { kind: 'ok', lines, rows, chars };
 }
 
 /** Non-empty newline-separated lines, counted without splitting. */
