@@ -53,6 +53,12 @@ describe('UserAgentParser', () => {
     expect(bot.isBot).toBe(true);
     expect(parser.parse('')).toMatchObject({ browser: '', isBot: false });
   });
+  it('never flags server-side HTTP clients (SDKs relaying for users) as bots', () => {
+    for (const ua of ['analytics-node-next/latest', 'curl/8.5.0', 'node', 'python-requests/2.31']) {
+      expect(parser.parse(ua)).toMatchObject({ isBot: false, deviceType: 'server' });
+    }
+    expect(parser.parse('Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36').isBot).toBe(true);
+  });
   it('stays within its capacity', () => {
     for (let i = 0; i < 10; i++) parser.parse(`agent-${i}`);
     expect(parser.parse('agent-9')).toEqual(parser.parse('agent-9'));

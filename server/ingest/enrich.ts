@@ -61,8 +61,14 @@ export function clientIp(socketAddress: string | undefined, forwardedFor: string
 const UNKNOWN_UA: UserAgentInfo = { browser: '', browserVersion: '', os: '', osVersion: '', deviceType: '', isBot: false };
 const UNKNOWN_UA_JSON = JSON.stringify(UNKNOWN_UA);
 
+/** Browsers (and the crawlers that run pages' JavaScript) announce themselves as Mozilla-compatible. */
+const BROWSER_LIKE = /^Mozilla\//;
+
 /**
- * Parses user agents with ua-parser-js and flags bots with isbot. A request (or a server SDK's batch)
+ * Parses user agents with ua-parser-js and flags bots with isbot. Only browser-like agents can be
+ * bots: any other agent is an HTTP client relaying events server-side (analytics-node, curl, a
+ * backend), which isbot would flag and the scorer would then ignore; it is a `server` device instead.
+ * A request (or a server SDK's batch)
  * repeats a handful of agents, so results — and their JSON, spliced into every stored line — are
  * memoised in a small bounded cache.
  */
@@ -83,13 +89,14 @@ export class UserAgentParser {
     const hit = this.cache.get(ua);
     if (hit) return hit;
     const r = new UAParser(ua).getResult();
-    const bot = isbot(ua);
+    const browser = BROWSER_LIKE.test(ua);
+    const bot = browser && isbot(ua);
     const info: UserAgentInfo = {
       browser: r.browser.name ?? '',
       browserVersion: r.browser.version ?? '',
       os: r.os.name ?? '',
       osVersion: r.os.version ?? '',
-      deviceType: r.device.type ?? (bot ? 'bot' : 'desktop'),
+      deviceType: r.device.type ?? (bot ? 'bot' : browser ? 'desktop' : 'server'),
       isBot: bot,
     };
     const entry = { info, json: JSON.stringify(info) };
