@@ -79,6 +79,7 @@ async function main(): Promise<void> {
     const cpu0 = cpuSeconds(scorer.child.pid!);
     for (;;) {
       if (await drained(redis, keys.streams(), SCORER_GROUP).catch(() => false)) break;
+      if (scorer.child.exitCode !== null) throw new Error(`the scorer exited early:\n${scorer.output()}`);
       await new Promise((r) => setTimeout(r, 50));
     }
     const secs = (Date.now() - t0) / 1000;
