@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ModelError } from '../scoring/model/load.ts';
-import { createClickHouse, type ClickHouseClient } from './clickhouse/client.ts';
+import { ClickHouseLockedError, createClickHouse, type ClickHouseClient } from './clickhouse/client.ts';
 import { migrate } from './clickhouse/migrate.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -12,6 +12,9 @@ import { gracefulShutdown, type ShutdownStep } from './shutdown.ts';
 import { seedDevWorkspace } from './keys/dev.ts';
 import { KeyStore, generateKey } from './keys/workspaces.ts';
 import { createRedis, waitReady } from './redis.ts';
+import { logKeys } from './log/keys.ts';
+import { progressBar } from './progress.ts';
+import { rescore, RescoreError, type RescoreProgress } from '../scoring/rescore/rescore.ts';
 
 /** Everything a role needs from the process: config, logger, metrics registry. */
 interface Runtime {
@@ -91,6 +94,44 @@ async function migrateOnly(rt: Runtime): Promise<void> {
   await clickhouse.close();
 }
 
+/**
+ * Replays the stored history with a new model into a fresh state and swaps it in atomically. The
+ * model is validated before anything is touched; with the embedded ClickHouse, run it while the
+ * process owning the engine (`start` or `sink`) is stopped, or point CLICKHOUSE_URL at a server.
+ */
+async function rescoreCommand(rt: Runtime, file: string): Promise<void> {
+  const model = await loadActiveModel(rt.config, file);
+  const clickhouse = await openClickHouse(rt);
+  const redis = createRedis(rt.config.REDIS_URL, { name: 'rescore' });
+  try {
+    await waitReady(redis);
+    const bars = new Map<RescoreProgress['phase'], ReturnType<typeof progressBar>>();
+    const labels = { history: 'history (ClickHouse)', log: 'log not yet stored  ' } as const;
+    process.stderr.write(`rescoring with model ${model.name} (${file}); pausing scorers…\n`);
+    const result = await rescore({
+      redis,
+      clickhouse,
+      keys: logKeys(rt.config.WARMLINE_REDIS_PREFIX, rt.config.WARMLINE_PARTITIONS),
+      model,
+      log: rt.log,
+      leaseTtlMs: rt.config.WARMLINE_LEASE_TTL_MS,
+      onProgress: (p) => {
+        for (const [phase, bar] of bars) if (phase !== p.phase) bar.done();
+        const bar = bars.get(p.phase) ?? progressBar(process.stderr, labels[p.phase]);
+        bars.set(p.phase, bar);
+        bar.update(p.done, p.total);
+      },
+    });
+    for (const bar of bars.values()) bar.done();
+    process.stdout.write(
+      `rescored ${result.history} stored events and ${result.logEvents} log events with ${model.name}: generation ${result.generation} is live (was ${result.previous})\n`,
+    );
+  } finally {
+    redis.disconnect();
+    await clickhouse.close();
+  }
+}
+
 const KEY_KINDS = ['write', 'secret'] as const;
 
 async function createKey(rt: Runtime, workspace: string, kind: (typeof KEY_KINDS)[number]): Promise<void> {
@@ -112,6 +153,11 @@ program.command('sink').description('the ClickHouse sink: moves the log into Cli
 program.command('scorer').description('the streaming scorer: scores the log per user, emits signals').action(action(scorer));
 program.command('migrate').description('apply pending ClickHouse migrations and exit').action(action(migrateOnly));
 program
+  .command('rescore')
+  .description('replay the stored history with a new model into a fresh state and swap it in atomically')
+  .requiredOption('-m, --model <file>', 'the scoring model file (.yaml, .yml, .json)')
+  .action(async (opts: { model: string }) => rescoreCommand(runtime(), opts.model));
+program
   .command('create-key')
   .description('create a key for a workspace (creating the workspace if needed) and print it')
   .requiredOption('-w, --workspace <id>', 'workspace id', (v) => {
@@ -125,7 +171,8 @@ program
   .action(async (opts: { workspace: string; kind: (typeof KEY_KINDS)[number] }) => createKey(runtime(), opts.workspace, opts.kind));
 
 program.parseAsync().catch((err: unknown) => {
-  const message = err instanceof ConfigError || err instanceof ModelError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
+  const message = err instanceof ConfigError || err instanceof ModelError || err instanceof RescoreError || err instanceof ClickHouseLockedError
+      ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
   process.stderr.write(`warmline: ${message}\n`);
   process.exit(1);
 });

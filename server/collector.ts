@@ -16,7 +16,7 @@ import { apiRoutes } from './routes/api.route.ts';
 import { trackerRoutes } from './routes/tracker.route.ts';
 import type { ClickHouseClient } from './clickhouse/client.ts';
 import type { ActiveModel } from './roles/scorer.role.ts';
-import { scorerKeys } from '../scoring/runtime/keys.ts';
+import { ActiveScoring } from '../scoring/runtime/active.ts';
 
 /** What the collector's routes need; built once per process by `collectorDeps`. */
 export interface CollectorDeps {
@@ -66,7 +66,7 @@ export function createCollectorApp(deps: CollectorDeps, extras: { clickhouse?: C
     apiRoutes({
       keys: deps.keys,
       ...(clickhouse ? { clickhouse } : {}),
-      ...(model ? { profiles: { redis: deps.redis, keys: scorerKeys(deps.logKeys), model } } : {}),
+      ...(model ? { profiles: { redis: deps.redis, active: new ActiveScoring(deps.redis, deps.logKeys), fallback: model } } : {}),
     }),
   );
   const updateLogGauges = async () => {

@@ -32,7 +32,7 @@ beforeAll(async () => {
   await deps.keys.addKey(WORKSPACE, 'write', WRITE_KEY);
   await deps.keys.addKey(WORKSPACE, 'secret', SECRET_KEY);
   app = createCollectorApp(deps, { model });
-  scorer = createScorer({ redis, blocking, keys: deps.logKeys, model: model.compiled, modelName: model.name, log: createLogger('silent'), leaseTtlMs: 3_000 });
+  scorer = createScorer({ redis, blocking, keys: deps.logKeys, model, log: createLogger('silent'), leaseTtlMs: 3_000 });
   await scorer.start();
 });
 afterAll(async () => {

@@ -35,6 +35,11 @@ function formatIssue(file: string, i: ModelIssue): string {
 
 /** Reads and validates a `.yaml`, `.yml` or `.json` model file; throws {@link ModelError}. */
 export async function loadModelFile(file: string): Promise<ScoringModel> {
+  return (await readModelFile(file)).model;
+}
+
+/** {@link loadModelFile}, also returning the file's text (what Redis keeps as the active model). */
+export async function readModelFile(file: string): Promise<{ model: ScoringModel; text: string }> {
   const ext = extname(file).toLowerCase();
   if (!['.yaml', '.yml', '.json'].includes(ext)) {
     throw new ModelError(file, [{ path: '', message: `expected a .yaml, .yml or .json file, got '${ext || 'no extension'}'` }]);
@@ -45,7 +50,7 @@ export async function loadModelFile(file: string): Promise<ScoringModel> {
   } catch (err) {
     throw new ModelError(file, [{ path: '', message: `cannot read: ${(err as Error).message}` }]);
   }
-  return parseModel(text, file);
+  return { model: parseModel(text, file), text };
 }
 
 /**

@@ -7,7 +7,7 @@ import { applyEvent, mergeProfiles, type CompiledModel, type ScoreState } from '
 import { dueMember, type ScorerKeys } from './keys.ts';
 import { idsOf, route } from './identity.ts';
 import { signalsOf, scoreRowOf, type Trigger } from './outputs.ts';
-import { loadProfiles, type ProfileUpdate, type StoredProfile } from './store.ts';
+import { loadProfiles, writeProfiles, type PartitionWrite, type ProfileUpdate, type StoredProfile } from './store.ts';
 
 export interface SourcedEvent {
   e: StoredEvent;
@@ -172,4 +172,45 @@ export function scoreGroup(
     };
   }
   return write;
+}
+
+/** The partition-level part of a write (lease fence, output streams) for a source and profile partition. */
+export type Fence = (source: number, partition: number, updates: ProfileUpdate[]) => PartitionWrite;
+
+/**
+ * Scores and writes groups, one atomic call per (source partition, profile partition); groups whose
+ * profile another writer moved meanwhile are reloaded and rescored. False when a lease was lost.
+ * Shared by the live scorer and `rescore`, so a replay goes through exactly the live path.
+ */
+export async function writeGroups(redis: Redis, sk: ScorerKeys, cm: CompiledModel, modelName: string, groups: Group[], fence: Fence): Promise<boolean> {
+  // Profiles that fold in an anonymous one go second: the anonymous profile's own events of this
+  // batch may live in another partition's write, and a merge that ran first would find nothing to
+  // fold and leave that profile behind, orphaned (its version check only sees what is written).
+  for (const wave of [groups.filter((g) => !g.anonymous), groups.filter((g) => g.anonymous)]) {
+    if (!(await writeWave(redis, sk, cm, modelName, wave, fence))) return false;
+  }
+  return true;
+}
+
+async function writeWave(redis: Redis, sk: ScorerKeys, cm: CompiledModel, modelName: string, groups: Group[], fence: Fence): Promise<boolean> {
+  let pending = groups;
+  for (let attempt = 0; pending.length > 0; attempt++) {
+    if (attempt > 5) throw new Error(`profile writes kept conflicting for ${pending.length} profiles`);
+    if (attempt > 0) await reloadGroups(redis, sk, pending);
+    const buckets = new Map<string, { source: number; partition: number; groups: Group[]; updates: ProfileUpdate[] }>();
+    const now = Date.now();
+    for (const g of pending) {
+      const update = scoreGroup(cm, modelName, sk, g, now);
+      if (!update) continue;
+      const key = `${g.sourcePartition}:${g.partition}`;
+      const bucket = buckets.get(key) ?? { source: g.sourcePartition, partition: g.partition, groups: [], updates: [] };
+      bucket.groups.push(g);
+      bucket.updates.push(update);
+      buckets.set(key, bucket);
+    }
+    const results = await Promise.all([...buckets.values()].map((b) => writeProfiles(redis, fence(b.source, b.partition, b.updates))));
+    if (results.includes('lease_lost')) return false;
+    pending = [...buckets.values()].flatMap((b, i) => b.groups.filter((_, j) => !(results[i] as boolean[])[j]));
+  }
+  return true;
 }

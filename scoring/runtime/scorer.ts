@@ -7,10 +7,11 @@ import { PartitionLeases } from '../../server/log/leases.ts';
 import { parseReadReply, type LogEntry } from '../../server/sink/entries.ts';
 import { ack, claimIdle, ensureGroups } from '../../server/sink/consumer.ts';
 import { backoffMs, sleep } from '../../server/sink/backoff.ts';
-import { applyDue, type CompiledModel } from '../engine/index.ts';
-import { scorerKeys, dueMember, parseDueMember } from './keys.ts';
+import { applyDue } from '../engine/index.ts';
+import { dueMember, parseDueMember } from './keys.ts';
 import { loadProfiles, writeProfiles, type PartitionWrite, type ProfileUpdate } from './store.ts';
-import { parseEvents, planBatch, reloadGroups, scoreGroup, type Group } from './batch.ts';
+import { parseEvents, planBatch, writeGroups } from './batch.ts';
+import { ActiveScoring, type ActiveModel, type Generation } from './active.ts';
 import { signalsOf, scoreRowOf } from './outputs.ts';
 
 export const SCORER_GROUP = 'scorer';
@@ -26,8 +27,8 @@ export interface ScorerOptions {
   /** A dedicated connection for XREADGROUP BLOCK. */
   blocking: Redis;
   keys: LogKeys;
-  model: CompiledModel;
-  modelName: string;
+  /** WARMLINE_MODEL: becomes the active model when Redis has none yet; otherwise the active one wins. */
+  model: ActiveModel;
   log: Logger;
   observer?: ScorerObserver;
   member?: string;
@@ -42,6 +43,8 @@ export interface Scorer {
   /** Finishes the batch in hand, gives the partitions back, resolves. */
   stop(): Promise<void>;
   partitions(): number[];
+  /** The generation scored in now. */
+  generation(): number;
 }
 
 /**
@@ -50,12 +53,19 @@ export interface Scorer {
  * touched profile once per batch with one atomic, lease-fenced compare-and-set (state, timer, score
  * rows, signals), then acknowledges. A crash before the ack redelivers the batch; the engine's
  * per-user messageId memory makes the replay change nothing that was written.
+ *
+ * Once per round it reads the active generation and the pause flag (one round trip): a new
+ * generation (after `rescore`) brings its model and keys; a pause makes it finish the batch in hand,
+ * acknowledge, and take nothing more (leases still renewed) until the pause is lifted.
  */
 export function createScorer(opts: ScorerOptions): Scorer {
-  const { redis, blocking, keys, model, log: parentLog } = opts;
+  const { redis, blocking, keys, log: parentLog } = opts;
   const member = opts.member ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const log = parentLog.child({ module: 'scorer', member });
-  const sk = scorerKeys(keys);
+  const active = new ActiveScoring(redis, keys);
+  /** Set by `start` (seed), refreshed every round. */
+  let generation!: Generation;
+  let pausedFor: string | null = null;
   const ttlMs = opts.leaseTtlMs ?? 10_000;
   const leases = new PartitionLeases(redis, keys, { role: SCORER_GROUP, member, ttlMs });
   const count = opts.count ?? 200;
@@ -90,43 +100,17 @@ export function createScorer(opts: ScorerOptions): Scorer {
   const partitionWrite = (source: number, partition: number, updates: ProfileUpdate[]): PartitionWrite => ({
     leaseKey: leases.leaseKey(source),
     token: member,
-    signalsKey: sk.signals(partition),
-    scoresKey: sk.scores(partition),
-    dueKey: sk.due(partition),
+    signalsKey: generation.keys.signals(partition),
+    scoresKey: generation.keys.scores(partition),
+    dueKey: generation.keys.due(partition),
     updates,
   });
 
-  /**
-   * Writes groups, one atomic call per (source partition, profile partition); groups whose profile
-   * another writer moved meanwhile are reloaded and rescored. False when a lease was lost.
-   */
-  async function writeGroups(groups: Group[]): Promise<boolean> {
-    let pending = groups;
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt > 5) throw new Error(`profile writes kept conflicting for ${pending.length} profiles`);
-      if (attempt > 0) await reloadGroups(redis, sk, pending);
-      const buckets = new Map<string, { source: number; partition: number; groups: Group[]; updates: ProfileUpdate[] }>();
-      const now = Date.now();
-      for (const g of pending) {
-        const update = scoreGroup(model, opts.modelName, sk, g, now);
-        if (!update) continue;
-        const key = `${g.sourcePartition}:${g.partition}`;
-        const bucket = buckets.get(key) ?? { source: g.sourcePartition, partition: g.partition, groups: [], updates: [] };
-        bucket.groups.push(g);
-        bucket.updates.push(update);
-        buckets.set(key, bucket);
-      }
-      const results = await Promise.all([...buckets.values()].map((b) => writeProfiles(redis, partitionWrite(b.source, b.partition, b.updates))));
-      if (results.includes('lease_lost')) return false;
-      pending = [...buckets.values()].flatMap((b, i) => b.groups.filter((_, j) => !(results[i] as boolean[])[j]));
-    }
-    return true;
-  }
-
   async function processEntries(entries: LogEntry[]): Promise<void> {
     const events = parseEvents(entries, log);
+    const { keys: sk, model } = generation;
     const groups = await planBatch(redis, sk, events);
-    const ok = await writeGroups(groups);
+    const ok = await writeGroups(redis, sk, model.compiled, model.name, groups, partitionWrite);
     if (!ok) {
       // Lost a lease mid-batch: the new owner claims and replays these entries.
       log.warn({ entries: entries.length }, 'lease lost during a batch; leaving it to the new owner');
@@ -149,6 +133,7 @@ export function createScorer(opts: ScorerOptions): Scorer {
   /** Runs timers that are due (absence rules, decay leaving a segment) for owned partitions. */
   async function processDue(owned: number[]): Promise<void> {
     const now = Date.now();
+    const { keys: sk, model } = generation;
     for (const p of owned) {
       const members = await redis.zrangebyscore(sk.due(p), '-inf', now, 'LIMIT', 0, 200);
       if (members.length === 0) continue;
@@ -163,9 +148,9 @@ export function createScorer(opts: ScorerOptions): Scorer {
           gone.push(due);
           return;
         }
-        const { state, changes } = applyDue(model, current.state, now);
+        const { state, changes } = applyDue(model.compiled, current.state, now);
         const signals = signalsOf(workspaceId, userKey, changes, state, undefined).map((s) => JSON.stringify(s));
-        const row = scoreRowOf(workspaceId, userKey, changes, undefined, opts.modelName);
+        const row = scoreRowOf(workspaceId, userKey, changes, undefined, model.name);
         updates.push({ profileKey: sk.profile(p, workspaceId, userKey), expectedVersion: current.version, state, dueMember: due, dueAt: changes.nextDueAt, scoreRows: row ? [row] : [], signals });
         opts.observer?.signals(signals.length);
       });
@@ -175,6 +160,23 @@ export function createScorer(opts: ScorerOptions): Scorer {
     }
   }
 
+  /** Reads the control record; true while a rescore holds the pause (acknowledged once per pause). */
+  async function paused(): Promise<boolean> {
+    const control = await active.control();
+    if (control.generation.gen !== generation.gen) {
+      log.info({ from: generation.gen, to: control.generation.gen, model: control.generation.model.name }, 'scoring generation changed');
+    }
+    generation = control.generation;
+    if (control.pause !== pausedFor) {
+      pausedFor = control.pause;
+      if (pausedFor) {
+        await active.acknowledgePause(member, pausedFor);
+        log.info('paused for a rescore');
+      } else log.info('resumed');
+    }
+    return pausedFor !== null;
+  }
+
   async function run(): Promise<void> {
     let failures = 0;
     while (!stopping) {
@@ -182,6 +184,10 @@ export function createScorer(opts: ScorerOptions): Scorer {
         if (Date.now() >= nextTick) {
           await tickLeases();
           nextTick = Date.now() + ttlMs / 3;
+        }
+        if (await paused()) {
+          await sleep(100);
+          continue;
         }
         const owned = leases.partitions();
         if (owned.length === 0) {
@@ -207,8 +213,10 @@ export function createScorer(opts: ScorerOptions): Scorer {
   return {
     member,
     partitions: () => leases.partitions(),
+    generation: () => generation.gen,
     async start() {
       await ensureGroups(redis, keys.streams(), SCORER_GROUP);
+      generation = await active.seed(opts.model, log);
       loop = run();
     },
     async stop() {

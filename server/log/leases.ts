@@ -11,6 +11,9 @@ const RELEASE = script(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`);
 
+/** The lease of a partition for a role; its value is the holder's member id. */
+export const leaseKey = (prefix: string, role: string, partition: number) => `${prefix}:{p${partition}}:lease:${role}`;
+
 export interface LeaseOptions {
   /** The role whose consumers split the partitions (`scorer`…). */
   role: string;
@@ -36,7 +39,7 @@ export class PartitionLeases {
   ) {}
 
   leaseKey(partition: number): string {
-    return `${this.keys.prefix}:{p${partition}}:lease:${this.opts.role}`;
+    return leaseKey(this.keys.prefix, this.opts.role, partition);
   }
 
   private membersKey(): string {

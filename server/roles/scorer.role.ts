@@ -4,19 +4,20 @@ import type { Metrics } from '../metrics.ts';
 import { logKeys } from '../log/keys.ts';
 import { createRedis, waitReady } from '../redis.ts';
 import type { ShutdownStep } from '../shutdown.ts';
-import { compileModel, type CompiledModel } from '../../scoring/engine/index.ts';
-import { loadModelFile } from '../../scoring/model/load.ts';
+import { compileModel } from '../../scoring/engine/index.ts';
+import { readModelFile } from '../../scoring/model/load.ts';
+import type { ActiveModel } from '../../scoring/runtime/active.ts';
 import { createScorer, type Scorer } from '../../scoring/runtime/scorer.ts';
 
-export interface ActiveModel {
-  name: string;
-  compiled: CompiledModel;
-}
+export type { ActiveModel };
 
-/** Loads and compiles the configured model; a bad file throws a ModelError naming file, line and path. */
-export async function loadActiveModel(config: Config): Promise<ActiveModel> {
-  const model = await loadModelFile(config.WARMLINE_MODEL);
-  return { name: model.name, compiled: compileModel(model) };
+/**
+ * Loads and compiles a model file (by default WARMLINE_MODEL: the model a first start makes active);
+ * a bad file throws a ModelError naming file, line and path.
+ */
+export async function loadActiveModel(config: Pick<Config, 'WARMLINE_MODEL'>, file = config.WARMLINE_MODEL): Promise<ActiveModel> {
+  const { model, text } = await readModelFile(file);
+  return { name: model.name, file, source: text, compiled: compileModel(model) };
 }
 
 export interface ScorerRole {
@@ -33,8 +34,7 @@ export async function startScorer(config: Config, log: Logger, metrics: Metrics,
     redis,
     blocking,
     keys: logKeys(config.WARMLINE_REDIS_PREFIX, config.WARMLINE_PARTITIONS),
-    model: model.compiled,
-    modelName: model.name,
+    model,
     log,
     leaseTtlMs: config.WARMLINE_LEASE_TTL_MS,
     observer: {
@@ -46,7 +46,7 @@ export async function startScorer(config: Config, log: Logger, metrics: Metrics,
     },
   });
   await scorer.start();
-  log.info({ member: scorer.member, model: model.name }, 'scorer started');
+  log.info({ member: scorer.member, generation: scorer.generation() }, 'scorer started');
   return {
     scorer,
     steps: [

@@ -3,9 +3,8 @@ import { z } from 'zod';
 import type { ClickHouseClient } from '../clickhouse/client.ts';
 import { HttpError, badRequest } from '../http/errors.ts';
 import type { Redis } from 'ioredis';
-import type { ScorerKeys } from '../../scoring/runtime/keys.ts';
-import { readProfile } from '../../scoring/runtime/profile.ts';
-import type { ActiveModel } from '../roles/scorer.role.ts';
+import type { ActiveModel, ActiveScoring } from '../../scoring/runtime/active.ts';
+import { readActiveProfile } from '../../scoring/runtime/profile.ts';
 import type { KeyStore } from '../keys/workspaces.ts';
 import { secretKeyAuth, type ApiEnv } from '../api/auth.ts';
 import { decodeCursor, userEvents } from '../api/events.query.ts';
@@ -20,8 +19,11 @@ export interface ApiDeps {
   keys: KeyStore;
   /** Timelines need ClickHouse. */
   clickhouse?: ClickHouseClient;
-  /** Profiles need the scorer's state in Redis and the active model (to explain it). */
-  profiles?: { redis: Redis; keys: ScorerKeys; model: ActiveModel };
+  /**
+   * Profiles need the scorer's state in Redis and the active generation's model (to explain it);
+   * `fallback` (WARMLINE_MODEL) seeds the active record when no scorer has yet.
+   */
+  profiles?: { redis: Redis; active: ActiveScoring; fallback: ActiveModel };
 }
 
 /** The read API (`/api/*`, secret keys only). */
@@ -32,7 +34,7 @@ export function apiRoutes(deps: ApiDeps): Hono<ApiEnv> {
   const profiles = deps.profiles;
   if (profiles) {
     app.get('/profiles/:userId', async (c) => {
-      const profile = await readProfile(profiles.redis, profiles.keys, profiles.model.compiled, profiles.model.name, c.get('workspaceId'), c.req.param('userId'));
+      const profile = await readActiveProfile(profiles.redis, profiles.active, profiles.fallback, c.get('workspaceId'), c.req.param('userId'));
       if (!profile) throw new HttpError(404, 'profile_not_found', 'no profile for this user (yet)');
       return c.json(profile);
     });
