@@ -134,8 +134,10 @@ export function createScorer(opts: ScorerOptions): Scorer {
   async function processDue(owned: number[]): Promise<void> {
     const now = Date.now();
     const { keys: sk, model } = generation;
-    for (const p of owned) {
-      const members = await redis.zrangebyscore(sk.due(p), '-inf', now, 'LIMIT', 0, 200);
+    // One round trip asks every owned partition; only those with due timers go further.
+    const dueLists = await Promise.all(owned.map((p) => redis.zrangebyscore(sk.due(p), '-inf', now, 'LIMIT', 0, 200)));
+    for (const [i, p] of owned.entries()) {
+      const members = dueLists[i]!;
       if (members.length === 0) continue;
       const ids = members.map(parseDueMember);
       const loaded = await loadProfiles(redis, ids.map((m) => sk.profile(p, m.workspaceId, m.userKey)));

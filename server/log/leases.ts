@@ -63,13 +63,15 @@ export class PartitionLeases {
     const fair = Math.ceil(this.keys.partitions / members);
 
     const lost: number[] = [];
-    for (const p of this.partitions()) {
-      const renewed = Number(await runScript(this.redis, RENEW, [this.leaseKey(p)], [member, ttlMs]));
-      if (renewed !== 1) {
+    // Renewals go out together (one round trip), not one partition after another.
+    const held = this.partitions();
+    const renewed = await Promise.all(held.map((p) => runScript(this.redis, RENEW, [this.leaseKey(p)], [member, ttlMs])));
+    held.forEach((p, i) => {
+      if (Number(renewed[i]) !== 1) {
         this.owned.delete(p);
         lost.push(p);
       }
-    }
+    });
     for (const p of this.partitions().slice(fair).reverse()) {
       await this.release(p);
       lost.push(p);
