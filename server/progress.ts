@@ -1,37 +1,34 @@
+import { SingleBar } from 'cli-progress';
+
 /**
- * A one-line progress bar on a TTY (redrawn in place at most every 100 ms), or a line per 10% when
- * the output is a file or pipe. A dependency would buy multi-bar layouts we do not need.
+ * A progress bar for long CLI jobs (cli-progress): redrawn in place on a TTY, a line every 2 s when
+ * the output is a file or pipe.
  * @example const bar = progressBar(process.stderr, 'replaying'); bar.update(500, 1000); bar.done();
  */
-export function progressBar(out: NodeJS.WriteStream, label: string, width = 30) {
+export function progressBar(out: NodeJS.WriteStream, label: string) {
+  const bar = new SingleBar({
+    stream: out,
+    format: `${label} [{bar}] {percentage}% {value}/{total} events, {rate}/s`,
+    noTTYOutput: true,
+    notTTYSchedule: 2_000,
+    hideCursor: false,
+  });
   const started = Date.now();
-  let drawnAt = 0;
-  let lastTenth = -1;
-  let last = '';
-  const line = (done: number, total: number) => {
-    const ratio = total > 0 ? Math.min(1, done / total) : 1;
-    const filled = Math.round(ratio * width);
-    const secs = (Date.now() - started) / 1000;
-    const rate = secs > 0 ? Math.round(done / secs) : 0;
-    return `${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(ratio * 100).toFixed(0).padStart(3)}% ${done}/${total} events, ${rate}/s`;
-  };
+  let running = false;
   return {
     update(done: number, total: number): void {
-      last = line(done, total);
-      if (out.isTTY) {
-        if (Date.now() - drawnAt < 100) return;
-        drawnAt = Date.now();
-        out.write(`\r${last}`);
+      const rate = Math.round(done / Math.max(0.001, (Date.now() - started) / 1000));
+      if (!running) {
+        bar.start(total, done, { rate });
+        running = true;
         return;
       }
-      const tenth = total > 0 ? Math.floor((done / total) * 10) : 10;
-      if (tenth > lastTenth) {
-        lastTenth = tenth;
-        out.write(`${last}\n`);
-      }
+      bar.setTotal(total);
+      bar.update(done, { rate });
     },
     done(): void {
-      if (out.isTTY && last) out.write(`\r${last}\n`);
+      if (running) bar.stop();
+      running = false;
     },
   };
 }
