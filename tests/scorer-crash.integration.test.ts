@@ -140,13 +140,14 @@ describe('scorer crash safety and scale-out', () => {
     const a = startRole('scorer', scorerEnv(prefix), children);
     const b = startRole('scorer', scorerEnv(prefix), children);
     const leaseKeys = Array.from({ length: PARTITIONS }, (_, p) => `${prefix}:{p${p}}:lease:${SCORER_GROUP}`);
-    // Both hold a share before the events arrive.
-    await waitFor(async () => new Set((await redis.mget(...leaseKeys)).filter(Boolean)).size === 2 || undefined, {
-      timeoutMs: 30_000,
-      what: `two owners\n${a.output()}\n${b.output()}`,
-    });
-    const owners = await redis.mget(...leaseKeys);
-    expect(owners.every(Boolean)).toBe(true);
+    // Both hold a share, and every partition is held, before the events arrive (rebalancing settles).
+    await waitFor(
+      async () => {
+        const owners = await redis.mget(...leaseKeys);
+        return owners.every(Boolean) && new Set(owners).size === 2;
+      },
+      { timeoutMs: 30_000, what: `two owners of every partition\n${a.output()}\n${b.output()}` },
+    );
     await feed(keys, list);
     await waitFor(() => drained(redis, keys.streams(), SCORER_GROUP), { timeoutMs: 120_000, intervalMs: 100, what: 'drained by two scorers' });
     for (const c of [a, b]) c.child.kill('SIGTERM');
