@@ -11,11 +11,12 @@ describe('EventLoopLag', () => {
   it('reports how long the current iteration has held the loop, and recovers once it yields', async () => {
     const loop = new EventLoopLag(5);
     await tick(20);
-    expect(loop.lagMs()).toBeLessThan(30);
-    block(80);
-    expect(loop.lagMs()).toBeGreaterThan(60);
+    block(200);
+    const during = loop.lagMs();
+    expect(during).toBeGreaterThan(150);
     await tick(20);
-    expect(loop.lagMs()).toBeLessThan(30);
+    // Relative, so a busy machine delaying timers a little does not fail it.
+    expect(loop.lagMs()).toBeLessThan(during / 2);
     loop.stop();
   });
 });
