@@ -228,7 +228,7 @@ describe('load shedding', () => {
   });
 
   it('answers 429 with Retry-After when a write key exceeds its rate', async () => {
-    const limited = appWith({ WARMLINE_RATE_LIMIT_EPS: '10', WARMLINE_RATE_LIMIT_BURST: '20' });
+    const limited = appWith({ WARMLINE_RATE_LIMIT_EPS: '1', WARMLINE_RATE_LIMIT_BURST: '20' });
     const send = (n: number) =>
       limited.request('/v1/batch', { method: 'POST', headers: { authorization: basic(WRITE_KEY) }, body: JSON.stringify({ batch: Array.from({ length: n }, () => track()) }) });
     expect((await send(15)).status).toBe(200);
