@@ -7,6 +7,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { Metrics } from './metrics.ts';
 import { startCollector } from './roles/collector.role.ts';
 import { startSink } from './roles/sink.role.ts';
+import { startNotifier } from './roles/notifier.role.ts';
 import { loadActiveModel, startScorer } from './roles/scorer.role.ts';
 import { gracefulShutdown, type ShutdownStep } from './shutdown.ts';
 import { seedDevWorkspace } from './keys/dev.ts';
@@ -49,13 +50,14 @@ async function start(rt: Runtime): Promise<void> {
   const collector = await startCollector(rt.config, rt.log, rt.metrics, { clickhouse, model });
   const sink = await startSink(rt.config, rt.log, rt.metrics, clickhouse);
   const scorer = await startScorer(rt.config, rt.log, rt.metrics, model);
+  const notifier = await startNotifier(rt.config, rt.log, rt.metrics);
   const dev = await seedDevWorkspace(collector.deps.keys, rt.config);
-  untilSignal(rt.log, [...collector.steps, ...scorer.steps, ...sink.steps, { name: 'clickhouse', run: () => clickhouse.close() }]);
+  untilSignal(rt.log, [...collector.steps, ...notifier.steps, ...scorer.steps, ...sink.steps, { name: 'clickhouse', run: () => clickhouse.close() }]);
   const url = `http://127.0.0.1:${collector.http.port}`;
   process.stdout.write(
     [
       '',
-      `Warmline is running on ${url} (collector + sink + scorer, model ${model.name}, embedded ClickHouse: ${rt.config.CLICKHOUSE_URL ? 'no' : 'yes'})`,
+      `Warmline is running on ${url} (collector + sink + scorer + notifier, model ${model.name}, embedded ClickHouse: ${rt.config.CLICKHOUSE_URL ? 'no' : 'yes'})`,
       `  dev write key:  ${dev.writeKey}${dev.generated ? '   (generated; set WARMLINE_DEV_WRITE_KEY to choose)' : ''}`,
       `  dev secret key: ${dev.secretKey}`,
       '',
@@ -86,6 +88,11 @@ async function sink(rt: Runtime): Promise<void> {
 
 async function scorer(rt: Runtime): Promise<void> {
   const role = await startScorer(rt.config, rt.log, rt.metrics, await loadActiveModel(rt.config));
+  untilSignal(rt.log, role.steps);
+}
+
+async function notifier(rt: Runtime): Promise<void> {
+  const role = await startNotifier(rt.config, rt.log, rt.metrics);
   untilSignal(rt.log, role.steps);
 }
 
@@ -147,10 +154,11 @@ async function createKey(rt: Runtime, workspace: string, kind: (typeof KEY_KINDS
 
 const program = new Command('warmline').description('Real-time behavioural tracking and intent scoring');
 const action = (fn: (rt: Runtime) => Promise<void>) => async () => fn(runtime());
-program.command('start').description('every role in one process (collector, sink, scorer) with embedded ClickHouse by default').action(action(start));
+program.command('start').description('every role in one process (collector, sink, scorer, notifier) with embedded ClickHouse by default').action(action(start));
 program.command('collector').description('the Segment-compatible HTTP collector').action(action(collector));
 program.command('sink').description('the ClickHouse sink: moves the log into ClickHouse').action(action(sink));
 program.command('scorer').description('the streaming scorer: scores the log per user, emits signals').action(action(scorer));
+program.command('notifier').description('webhooks: signals → signed deliveries with retries').action(action(notifier));
 program.command('migrate').description('apply pending ClickHouse migrations and exit').action(action(migrateOnly));
 program
   .command('rescore')

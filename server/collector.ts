@@ -13,6 +13,7 @@ import { logStats } from './log/stats.ts';
 import { ingestRoutes } from './routes/ingest.route.ts';
 import { opsRoutes, type ReadinessCheck } from './routes/ops.route.ts';
 import { apiRoutes } from './routes/api.route.ts';
+import { webhookRoutes } from './routes/webhooks.route.ts';
 import { trackerRoutes } from './routes/tracker.route.ts';
 import type { ClickHouseClient } from './clickhouse/client.ts';
 import type { ActiveModel } from './roles/scorer.role.ts';
@@ -67,6 +68,15 @@ export function createCollectorApp(deps: CollectorDeps, extras: { clickhouse?: C
       keys: deps.keys,
       ...(clickhouse ? { clickhouse } : {}),
       ...(model ? { profiles: { redis: deps.redis, active: new ActiveScoring(deps.redis, deps.logKeys), fallback: model } } : {}),
+    }),
+  );
+  app.route(
+    '/api',
+    webhookRoutes({
+      keys: deps.keys,
+      redis: deps.redis,
+      prefix: deps.config.WARMLINE_REDIS_PREFIX,
+      retentionMs: deps.config.WARMLINE_WEBHOOK_RETENTION_HOURS * 3_600_000,
     }),
   );
   const updateLogGauges = async () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { webhookConfigShape } from './webhooks/settings.ts';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -41,6 +42,7 @@ export const ConfigSchema = z.object({
   WARMLINE_LEASE_TTL_MS: int(500, 600_000).default(10_000),
   /** The scoring model file (YAML or JSON, validated at start: a bad one stops the process). */
   WARMLINE_MODEL: z.string().min(1).default('scoring/models/b2b-saas.yaml'),
+  ...webhookConfigShape,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type Config = z.infer<typeof ConfigSchema>;
