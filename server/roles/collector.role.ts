@@ -2,7 +2,9 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import { collectorDeps, createCollectorApp, type CollectorDeps } from '../collector.ts';
+import type { Server } from 'node:http';
 import { createRedis, waitReady } from '../redis.ts';
+import { attachFeed } from '../feed/feed.ts';
 import { LOG_GROUPS } from '../log/keys.ts';
 import { ensureGroups } from '../sink/consumer.ts';
 import type { ClickHouseClient } from '../clickhouse/client.ts';
@@ -30,11 +32,13 @@ export async function startCollector(
   // Every consumer group exists before the first event: the log keeps entries until all have read them.
   for (const group of LOG_GROUPS) await ensureGroups(redis, deps.logKeys.streams(), group);
   const http = await listen(createCollectorApp(deps, extras), config.HOST, config.PORT);
-  log.info({ port: http.port }, 'collector listening');
+  const feed = await attachFeed(http.server as Server, { redis, keys: deps.keys, logKeys: deps.logKeys, log, metrics });
+  log.info({ port: http.port }, 'collector listening (live feed on /ws/feed)');
   return {
     deps,
     http,
     steps: [
+      { name: 'feed', run: () => feed.close() },
       { name: 'http', run: () => http.close() },
       { name: 'collector redis', run: async () => void (await redis.quit()) },
     ],
