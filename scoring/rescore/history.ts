@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { ClickHouseClient } from '../../server/clickhouse/client.ts';
 import type { LogKeys } from '../../server/log/keys.ts';
-import type { LogEntry } from '../../server/sink/entries.ts';
+import type { LogEntry } from '../../server/log/replies.ts';
 import { SINK_GROUP } from '../../server/sink/source.ts';
 import type { EventType } from '../../schema/events.ts';
 import type { StoredEvent } from '../../schema/stored-event.ts';

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../server/logger.ts';
 import { ENTRY_EVENTS } from '../../server/log/keys.ts';
-import type { LogEntry } from '../../server/sink/entries.ts';
+import type { LogEntry } from '../../server/log/replies.ts';
 import type { StoredEvent } from '../../schema/stored-event.ts';
 import { applyEvent, mergeProfiles, type CompiledModel, type ScoreState } from '../engine/index.ts';
 import { dueMember, type ScorerKeys } from './keys.ts';

@@ -6,7 +6,7 @@ import type { Server } from 'node:http';
 import { createRedis, waitReady } from '../redis.ts';
 import { attachFeed } from '../feed/feed.ts';
 import { LOG_GROUPS } from '../log/keys.ts';
-import { ensureGroups } from '../sink/consumer.ts';
+import { ensureGroups } from '../log/consumer.ts';
 import type { ClickHouseClient } from '../clickhouse/client.ts';
 import type { ActiveModel } from './scorer.role.ts';
 import { listen, type RunningServer } from './http.ts';

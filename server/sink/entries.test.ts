@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lines, rejectedEvent, storedEvent } from '../../tests/helpers/stored-events.ts';
-import { parseEntry, parseReadReply } from './entries.ts';
+import { parseEntry } from './entries.ts';
+import { parseReadReply } from '../log/replies.ts';
 
 describe('parseEntry', () => {
   const tables = { ev: 'events_in', rj: 'rejected_events_in' };

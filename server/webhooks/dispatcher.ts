@@ -1,6 +1,6 @@
 import type { StoredWebhookEndpoint } from '../../schema/webhook.ts';
 import type { Logger } from '../logger.ts';
-import { sleep } from '../sink/backoff.ts';
+import { sleep } from '../log/backoff.ts';
 import type { EndpointDirectory } from './directory.ts';
 import type { Claimed, DeliveryQueue } from './queue.ts';
 import { decide, type RetryPolicy } from './retry.ts';

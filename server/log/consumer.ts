@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { LogKeys } from '../log/keys.ts';
-import { parseAutoclaimReply, parseReadReply, type LogEntry } from './entries.ts';
+import { parseAutoclaimReply, parseReadReply, type LogEntry } from './replies.ts';
 
 /** Dead-letter streams keep at most about this many entries each (oldest dropped first). */
 const DEAD_LETTER_MAX = 100_000;
