@@ -60,3 +60,12 @@ export async function runScript(redis: Redis, lua: LuaScript, keys: string[], ar
     throw err;
   }
 }
+
+/** Extends a key's expiry only while it holds our token (locks, leases, pauses). */
+export const RENEW_IF_OWNER = script(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`);
+/** Deletes a key only if it holds our token (compare-and-delete). */
+export const RELEASE_IF_OWNER = script(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`);

@@ -3,18 +3,10 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../../server/logger.ts';
 import type { LogKeys } from '../../server/log/keys.ts';
 import { leaseKey } from '../../server/log/leases.ts';
-import { runScript, script } from '../../server/redis.ts';
+import { RELEASE_IF_OWNER, RENEW_IF_OWNER, runScript } from '../../server/redis.ts';
 import { controlKeys } from '../runtime/active.ts';
 import { SCORER_GROUP } from '../runtime/scorer.ts';
 
-/** Extends the pause only while it is ours. */
-const RENEW = script(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0`);
-/** Lifts the pause only if it is ours (compare-and-delete). */
-const RELEASE = script(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`);
 
 /** A rescore that cannot go on; nothing was changed (the message says why and what to do). */
 export class RescoreError extends Error {
@@ -46,7 +38,7 @@ export class ScoringPause {
       throw new RescoreError(`another rescore is running (${this.ck.pause} is held); wait for it to finish (the hold expires ${this.ttlMs} ms after its process dies)`);
     }
     this.timer = setInterval(() => {
-      runScript(this.redis, RENEW, [this.ck.pause], [this.token, this.ttlMs]).then(
+      runScript(this.redis, RENEW_IF_OWNER, [this.ck.pause], [this.token, this.ttlMs]).then(
         (r) => {
           if (Number(r) !== 1) this.lost = true;
         },
@@ -82,6 +74,6 @@ export class ScoringPause {
   /** Stops renewing; with `lift`, removes the pause (after a failure: scorers resume on the old generation). */
   async end(lift: boolean): Promise<void> {
     clearInterval(this.timer);
-    if (lift) await runScript(this.redis, RELEASE, [this.ck.pause], [this.token]);
+    if (lift) await runScript(this.redis, RELEASE_IF_OWNER, [this.ck.pause], [this.token]);
   }
 }

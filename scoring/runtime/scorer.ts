@@ -5,7 +5,7 @@ import type { Logger } from '../../server/logger.ts';
 import type { LogKeys } from '../../server/log/keys.ts';
 import { PartitionLeases } from '../../server/log/leases.ts';
 import { parseReadReply, type LogEntry } from '../../server/log/replies.ts';
-import { ack, claimIdle, ensureGroups } from '../../server/log/consumer.ts';
+import { ack, claimAllPending, ensureGroups } from '../../server/log/consumer.ts';
 import { backoffMs, sleep } from '../../server/log/backoff.ts';
 import { applyDue } from '../engine/index.ts';
 import { dueMember, parseDueMember } from './keys.ts';
@@ -78,15 +78,8 @@ export function createScorer(opts: ScorerOptions): Scorer {
   async function tickLeases(): Promise<void> {
     const { gained, lost } = await leases.tick();
     if (lost.length) log.info({ lost }, 'partitions released or lost');
-    for (const p of gained) {
-      // Whatever a previous owner left pending is ours now: it cannot write any more (fenced).
-      let cursor = '0-0';
-      do {
-        const claimed = await claimIdle(redis, keys, p, SCORER_GROUP, member, { minIdleMs: 0, cursor, count: 1_000 });
-        backlog.push(...claimed.entries);
-        cursor = claimed.next;
-      } while (cursor !== '0-0');
-    }
+    // Whatever a previous owner left pending is ours now: it cannot write any more (fenced).
+    for (const p of gained) backlog.push(...(await claimAllPending(redis, keys, p, SCORER_GROUP, member)));
     if (gained.length) log.info({ gained, owned: leases.partitions() }, 'partitions acquired');
   }
 

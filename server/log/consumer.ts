@@ -94,6 +94,27 @@ async function deliveryCounts(
   return out;
 }
 
+/**
+ * Takes over every entry of `group` pending on a partition, whoever held it: for a consumer that was
+ * just given the partition (its previous owner can no longer write, being fenced by its lease).
+ */
+export async function claimAllPending(
+  redis: Redis,
+  keys: Pick<LogKeys, 'stream'>,
+  partition: number,
+  group: string,
+  consumer: string,
+): Promise<LogEntry[]> {
+  const out: LogEntry[] = [];
+  let cursor = '0-0';
+  do {
+    const claimed = await claimIdle(redis, keys, partition, group, consumer, { minIdleMs: 0, cursor, count: 1_000 });
+    out.push(...claimed.entries);
+    cursor = claimed.next;
+  } while (cursor !== '0-0');
+  return out;
+}
+
 /** Acknowledges entries, one XACK per stream, in one round trip. */
 export async function ack(redis: Redis, group: string, entries: readonly LogEntry[]): Promise<void> {
   if (entries.length === 0) return;

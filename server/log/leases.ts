@@ -1,15 +1,7 @@
 import type { Redis } from 'ioredis';
-import { runScript, script } from '../redis.ts';
+import { RELEASE_IF_OWNER, RENEW_IF_OWNER, runScript } from '../redis.ts';
 import type { LogKeys } from './keys.ts';
 
-/** Extends a lease only while we still hold it. */
-const RENEW = script(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0`);
-/** Releases a lease only if it is ours (compare-and-delete). */
-const RELEASE = script(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`);
 
 /** The lease of a partition for a role; its value is the holder's member id. */
 export const leaseKey = (prefix: string, role: string, partition: number) => `${prefix}:{p${partition}}:lease:${role}`;
@@ -65,7 +57,7 @@ export class PartitionLeases {
     const lost: number[] = [];
     // Renewals go out together (one round trip), not one partition after another.
     const held = this.partitions();
-    const renewed = await Promise.all(held.map((p) => runScript(this.redis, RENEW, [this.leaseKey(p)], [member, ttlMs])));
+    const renewed = await Promise.all(held.map((p) => runScript(this.redis, RENEW_IF_OWNER, [this.leaseKey(p)], [member, ttlMs])));
     held.forEach((p, i) => {
       if (Number(renewed[i]) !== 1) {
         this.owned.delete(p);
@@ -89,7 +81,7 @@ export class PartitionLeases {
 
   async release(partition: number): Promise<void> {
     this.owned.delete(partition);
-    await runScript(this.redis, RELEASE, [this.leaseKey(partition)], [this.opts.member]);
+    await runScript(this.redis, RELEASE_IF_OWNER, [this.leaseKey(partition)], [this.opts.member]);
   }
 
   /** Gives every partition back and leaves the member set (graceful shutdown). */

@@ -5,7 +5,7 @@ import type { LogKeys } from '../log/keys.ts';
 import { PartitionLeases } from '../log/leases.ts';
 import type { Logger } from '../logger.ts';
 import { sleep } from '../log/backoff.ts';
-import { ack, claimIdle, ensureGroups, readNew } from '../log/consumer.ts';
+import { ack, claimAllPending, ensureGroups, readNew } from '../log/consumer.ts';
 import type { LogEntry } from '../log/replies.ts';
 import type { EndpointDirectory } from './directory.ts';
 import { deliveryId, payloadOf, targets } from './payload.ts';
@@ -86,15 +86,8 @@ export function createFanout(opts: FanoutOptions) {
   async function tickLeases(): Promise<void> {
     const { gained, lost } = await leases.tick();
     if (lost.length) log.info({ lost }, 'signal partitions released or lost');
-    for (const p of gained) {
-      // A previous owner's unacknowledged entries are ours now; they go first, in order.
-      let cursor = '0-0';
-      do {
-        const claimed = await claimIdle(redis, { stream: signals }, p, NOTIFIER_GROUP, member, { minIdleMs: 0, cursor, count: 1_000 });
-        backlog.push(...claimed.entries);
-        cursor = claimed.next;
-      } while (cursor !== '0-0');
-    }
+    // A previous owner's unacknowledged entries are ours now; they go first, in order.
+    for (const p of gained) backlog.push(...(await claimAllPending(redis, { stream: signals }, p, NOTIFIER_GROUP, member)));
     if (gained.length) log.info({ gained, owned: leases.partitions() }, 'signal partitions acquired');
   }
 
