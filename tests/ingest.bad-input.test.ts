@@ -48,6 +48,7 @@ const battery: [string, string, string | Uint8Array, Record<string, string>, num
   ['a gzip bomb', '/v1/batch', gzipSync(Buffer.alloc(20 * 1024 * 1024, 0x20)), { 'content-encoding': 'gzip' }, 413, 'body_too_large', /decompressed body exceeds/],
   ['broken gzip', '/v1/batch', new Uint8Array([0x1f, 0x8b, 0x08, 0x00, 0x01, 0x02]), { 'content-encoding': 'gzip' }, 400, 'bad_encoding', /gzip/],
   ['an unsupported encoding', '/v1/batch', '{}', { 'content-encoding': 'br' }, 415, 'unsupported_encoding', /br/],
+  ['an oversize tracker-metrics body', '/v1/m', JSON.stringify({ series: 'x'.repeat(40_000) }), {}, 413, 'body_too_large', /32 KB/],
   ['an unknown write key', '/v1/t', JSON.stringify(validEvent('m-unknown')), { authorization: basic('wk_unknown') }, 401, 'unknown_write_key', /unknown write key/],
 ];
 

@@ -69,7 +69,8 @@ export function ingestRoutes(deps: CollectorDeps): Hono {
   });
 
   app.post('/m', async (c) => {
-    await c.req.arrayBuffer();
+    // Counted only; still read under a limit, so the one unauthenticated body cannot grow memory.
+    await rawBody(c, MAX_EVENT_BYTES, shedIfBehind);
     metrics.trackerMetrics.inc();
     return c.json({ success: true });
   });
