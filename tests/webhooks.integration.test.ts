@@ -238,6 +238,8 @@ describe('webhook API', () => {
     expect((await post({ url: 'https://hooks.example.com', extra: 1 })).status).toBe(400);
     const bad = await w.app.request('/api/webhooks', { method: 'POST', headers: { authorization: `Bearer ${'sk_test_secret_key_0001'}` }, body: '{' });
     expect(await json(bad)).toMatchObject({ error: 'invalid_json' });
+    const huge = await post({ url: 'https://hooks.example.com', filters: { segments: ['x'.repeat(70_000)] } });
+    expect(huge).toMatchObject({ status: 413, body: { error: 'body_too_large' } });
 
     const ok = await post({ url: 'http://localhost:9/in' });
     expect(ok.status).toBe(201);

@@ -1,3 +1,4 @@
+import { bodyLimit } from 'hono/body-limit';
 import { Hono, type Context } from 'hono';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
@@ -18,6 +19,9 @@ export interface WebhookRouteDeps {
   /** How long finished deliveries are kept (ms); only used for what replays keep. */
   retentionMs: number;
 }
+
+/** Subscription bodies are small; anything larger is refused before it is read whole. */
+const MAX_BODY_BYTES = 64 * 1024;
 
 const Page = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -62,6 +66,14 @@ export function webhookRoutes(deps: WebhookRouteDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   app.use('/webhooks', secretKeyAuth(deps.keys));
   app.use('/webhooks/*', secretKeyAuth(deps.keys));
+  const limit = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new HttpError(413, 'body_too_large', `request body exceeds ${MAX_BODY_BYTES / 1024} KB`);
+    },
+  });
+  app.use('/webhooks', limit);
+  app.use('/webhooks/*', limit);
 
   /** The endpoint id in the path, checked against the caller's workspace. */
   async function owned(c: Context<ApiEnv>): Promise<string> {
