@@ -3,10 +3,9 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../server/logger.ts';
 import type { LogKeys } from '../../server/log/keys.ts';
-import { PartitionLeases } from '../../server/log/leases.ts';
-import { parseReadReply, type LogEntry } from '../../server/log/replies.ts';
-import { ack, claimAllPending, ensureGroups } from '../../server/log/consumer.ts';
-import { backoffMs, sleep } from '../../server/log/backoff.ts';
+import type { LogEntry } from '../../server/log/replies.ts';
+import { ack } from '../../server/log/consumer.ts';
+import { leasedConsumer } from '../../server/log/leased-consumer.ts';
 import { applyDue } from '../engine/index.ts';
 import { dueMember, parseDueMember } from './keys.ts';
 import { loadProfiles, writeProfiles, type PartitionWrite, type ProfileUpdate } from './store.ts';
@@ -66,32 +65,10 @@ export function createScorer(opts: ScorerOptions): Scorer {
   /** Set by `start` (seed), refreshed every round. */
   let generation!: Generation;
   let pausedFor: string | null = null;
-  const ttlMs = opts.leaseTtlMs ?? 10_000;
-  const leases = new PartitionLeases(redis, keys, { role: SCORER_GROUP, member, ttlMs });
-  const count = opts.count ?? 200;
-  const backlog: LogEntry[] = [];
-  let stopping = false;
-  let loop: Promise<void> | undefined;
-  let nextTick = 0;
   let nextDue = 0;
-
-  async function tickLeases(): Promise<void> {
-    const { gained, lost } = await leases.tick();
-    if (lost.length) log.info({ lost }, 'partitions released or lost');
-    // Whatever a previous owner left pending is ours now: it cannot write any more (fenced).
-    for (const p of gained) backlog.push(...(await claimAllPending(redis, keys, p, SCORER_GROUP, member)));
-    if (gained.length) log.info({ gained, owned: leases.partitions() }, 'partitions acquired');
-  }
-
-  async function read(owned: number[]): Promise<LogEntry[]> {
-    const streams = owned.map((p) => keys.stream(p));
-    const reply = await blocking.call('XREADGROUP', 'GROUP', SCORER_GROUP, member, 'COUNT', String(count), 'BLOCK', '200', 'STREAMS', ...streams, ...streams.map(() => '>'));
-    return parseReadReply(reply, new Map(owned.map((p) => [keys.stream(p), p])));
-  }
-
   /** The partition-level part of a write: the lease fences it, the rest lives with the profiles. */
   const partitionWrite = (source: number, partition: number, updates: ProfileUpdate[]): PartitionWrite => ({
-    leaseKey: leases.leaseKey(source),
+    leaseKey: consumer.leaseKey(source),
     token: member,
     signalsKey: generation.keys.signals(partition),
     scoresKey: generation.keys.scores(partition),
@@ -172,52 +149,33 @@ export function createScorer(opts: ScorerOptions): Scorer {
     return pausedFor !== null;
   }
 
-  async function run(): Promise<void> {
-    let failures = 0;
-    while (!stopping) {
-      try {
-        if (Date.now() >= nextTick) {
-          await tickLeases();
-          nextTick = Date.now() + ttlMs / 3;
-        }
-        if (await paused()) {
-          await sleep(100);
-          continue;
-        }
-        const owned = leases.partitions();
-        if (owned.length === 0) {
-          await sleep(200);
-          continue;
-        }
-        const entries = backlog.length ? backlog.splice(0, count) : await read(owned);
-        const mine = entries.filter((e) => owned.includes(e.partition));
-        if (mine.length) await processEntries(mine);
-        if (Date.now() >= nextDue) {
-          await processDue(owned);
-          nextDue = Date.now() + 1_000;
-        }
-        failures = 0;
-      } catch (err) {
-        failures++;
-        log.error({ err, failures }, 'scorer round failed; retrying');
-        await sleep(backoffMs(failures));
-      }
-    }
-  }
+  const consumer = leasedConsumer({
+    redis,
+    blocking,
+    keys,
+    stream: (p) => keys.stream(p),
+    group: SCORER_GROUP,
+    member,
+    ttlMs: opts.leaseTtlMs ?? 10_000,
+    count: opts.count ?? 200,
+    log,
+    hold: paused,
+    process: processEntries,
+    afterRound: async (owned) => {
+      if (Date.now() < nextDue) return;
+      await processDue(owned);
+      nextDue = Date.now() + 1_000;
+    },
+  });
 
   return {
     member,
-    partitions: () => leases.partitions(),
+    partitions: () => consumer.partitions(),
     generation: () => generation.gen,
     async start() {
-      await ensureGroups(redis, keys.streams(), SCORER_GROUP);
       generation = await active.seed(opts.model, log);
-      loop = run();
+      await consumer.start();
     },
-    async stop() {
-      stopping = true;
-      await loop;
-      await leases.releaseAll();
-    },
+    stop: () => consumer.stop(),
   };
 }

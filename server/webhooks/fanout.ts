@@ -2,10 +2,9 @@ import type { Redis } from 'ioredis';
 import { Signal } from '../../schema/signal.ts';
 import { scorerKeys } from '../../scoring/runtime/keys.ts';
 import type { LogKeys } from '../log/keys.ts';
-import { PartitionLeases } from '../log/leases.ts';
 import type { Logger } from '../logger.ts';
-import { sleep } from '../log/backoff.ts';
-import { ack, claimAllPending, ensureGroups, readNew } from '../log/consumer.ts';
+import { ack } from '../log/consumer.ts';
+import { leasedConsumer } from '../log/leased-consumer.ts';
 import type { LogEntry } from '../log/replies.ts';
 import type { EndpointDirectory } from './directory.ts';
 import { deliveryId, payloadOf, targets } from './payload.ts';
@@ -76,20 +75,6 @@ export function createFanout(opts: FanoutOptions) {
   const { redis, blocking, keys, directory, queue, member } = opts;
   const log = opts.log.child({ module: 'notifier-fanout', member });
   const signals = scorerKeys(keys).signals;
-  const leases = new PartitionLeases(redis, keys, { role: NOTIFIER_GROUP, member, ttlMs: opts.leaseTtlMs });
-  const count = opts.count ?? 500;
-  const backlog: LogEntry[] = [];
-  let stopping = false;
-  let loop: Promise<void> | undefined;
-  let nextTick = 0;
-
-  async function tickLeases(): Promise<void> {
-    const { gained, lost } = await leases.tick();
-    if (lost.length) log.info({ lost }, 'signal partitions released or lost');
-    // A previous owner's unacknowledged entries are ours now; they go first, in order.
-    for (const p of gained) backlog.push(...(await claimAllPending(redis, { stream: signals }, p, NOTIFIER_GROUP, member)));
-    if (gained.length) log.info({ gained, owned: leases.partitions() }, 'signal partitions acquired');
-  }
 
   async function process(entries: LogEntry[]): Promise<void> {
     const endpoints = await directory.fresh();
@@ -104,44 +89,18 @@ export function createFanout(opts: FanoutOptions) {
     if (deliveries.length) opts.enqueued?.(new Set(deliveries.map((d) => d.endpointId)), added);
   }
 
-  async function run(): Promise<void> {
-    let failures = 0;
-    while (!stopping) {
-      try {
-        if (Date.now() >= nextTick) {
-          await tickLeases();
-          nextTick = Date.now() + opts.leaseTtlMs / 3;
-        }
-        const owned = leases.partitions();
-        if (owned.length === 0) {
-          await sleep(200);
-          continue;
-        }
-        const entries = backlog.length
-          ? backlog.splice(0, count)
-          : await readNew(blocking, new Map(owned.map((p) => [signals(p), p])), NOTIFIER_GROUP, member, { count, blockMs: 200 });
-        const mine = entries.filter((e) => owned.includes(e.partition));
-        if (mine.length) await process(mine);
-        failures = 0;
-      } catch (err) {
-        failures++;
-        log.error({ err, failures }, 'fan-out round failed; retrying');
-        await sleep(Math.min(5_000, 100 * 2 ** Math.min(failures, 6)));
-      }
-    }
-  }
-
-  return {
-    async start(): Promise<void> {
-      await ensureGroups(redis, Array.from({ length: keys.partitions }, (_, p) => signals(p)), NOTIFIER_GROUP);
-      loop = run();
-    },
-    async stop(): Promise<void> {
-      stopping = true;
-      await loop;
-      await leases.releaseAll();
-    },
-    partitions: () => leases.partitions(),
-  };
+  const consumer = leasedConsumer({
+    redis,
+    blocking,
+    keys,
+    stream: signals,
+    group: NOTIFIER_GROUP,
+    member,
+    ttlMs: opts.leaseTtlMs,
+    count: opts.count ?? 500,
+    log,
+    process,
+  });
+  return { start: () => consumer.start(), stop: () => consumer.stop(), partitions: () => consumer.partitions() };
 }
 export type Fanout = ReturnType<typeof createFanout>;
