@@ -2,7 +2,9 @@
 export type AttemptResult =
   | { kind: 'response'; status: number; retryAfter?: string | null }
   | { kind: 'timeout' }
-  | { kind: 'network'; error: string };
+  | { kind: 'network'; error: string }
+  /** Not sent at all: the target is one we refuse (e.g. it resolves to a private address). */
+  | { kind: 'refused'; reason: string };
 
 /** What to do next, decided by cause. */
 export type Decision =
@@ -31,6 +33,7 @@ export function decide(result: AttemptResult, attempt: number, policy: RetryPoli
       ? { kind: 'dead', reason: `retries exhausted after ${attempt} attempts (last: ${reason})`, countsAsFailure }
       : { kind: 'retry', delayMs: delayMs ?? jitter(next, random), reason, countsAsFailure };
 
+  if (result.kind === 'refused') return { kind: 'dead', reason: `not sent: ${result.reason}`, countsAsFailure: true };
   if (result.kind === 'timeout') return retry('timeout', true);
   if (result.kind === 'network') return retry(`network error: ${result.error}`, true);
   const { status } = result;

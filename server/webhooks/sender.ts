@@ -1,5 +1,33 @@
+import { lookup } from 'node:dns/promises';
+import ipaddr from 'ipaddr.js';
 import { Webhook } from 'standardwebhooks';
+import { isLoopbackHost } from '../../schema/webhook.ts';
 import type { AttemptResult } from './retry.ts';
+
+/** Resolves a host to its addresses (injectable for tests). */
+export type Resolver = (hostname: string) => Promise<string[]>;
+const systemResolver: Resolver = async (hostname) => (await lookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
+
+/**
+ * Why a receiver URL must not be called, or undefined when it may: a URL that names a loopback host
+ * is allowed (local development, validated at subscription), any other must resolve only to public
+ * unicast addresses — never private, link-local (cloud metadata), loopback or reserved ones (SSRF).
+ */
+export async function refusedTarget(url: string, resolve: Resolver = systemResolver): Promise<string | undefined> {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  if (isLoopbackHost(host)) return undefined;
+  let addresses: string[];
+  try {
+    addresses = ipaddr.isValid(host) ? [host] : await resolve(host);
+  } catch {
+    return undefined; // not resolvable now: the attempt itself reports the network error and is retried
+  }
+  for (const address of addresses) {
+    const parsed = ipaddr.process(address);
+    if (parsed.range() !== 'unicast') return `${host} resolves to ${address} (${parsed.range()}), not a public address`;
+  }
+  return undefined;
+}
 
 /** Bytes of a response body read (the rest is discarded): enough for an error message, never a memory risk. */
 const BODY_READ_LIMIT = 16_384;
@@ -23,9 +51,12 @@ export class WebhookSender {
   constructor(
     private readonly timeoutMs: number,
     private readonly fetchImpl: typeof fetch = fetch,
+    private readonly resolve: Resolver = systemResolver,
   ) {}
 
   async send(url: string, secret: string, id: string, payload: string, now = new Date()): Promise<SendResult> {
+    const refused = await refusedTarget(url, this.resolve);
+    if (refused) return { result: { kind: 'refused', reason: refused } };
     const signature = this.signer(secret).sign(id, now, payload);
     try {
       const res = await this.fetchImpl(url, {
