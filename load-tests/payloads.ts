@@ -81,84 +81,66 @@ export interface PayloadOptions {
   now?: number;
 }
 
-/** One event of a mixed server-SDK batch; its messageId is `ajs-next-<ms>-<uuid>`. */
-function event(rand: Rand, v: Visitor, at: number): Record<string, unknown> {
+/** A page view's `context.page`, with a campaign query one time in five. */
+function pageInfoOf(rand: Rand, referrer: string) {
   const page = pick(rand, PAGES);
-  const referrer = pick(rand, REFERRERS);
   const search = rand() < 0.2 ? `?utm_source=${pick(rand, ['google', 'linkedin', 'newsletter'])}&utm_medium=cpc&utm_campaign=q3-launch` : '';
-  const url = `https://www.warmline.example${page.path}${search}`;
-  const roll = rand();
-  const type: EventType = roll < 0.55 ? 'track' : roll < 0.9 ? 'page' : 'identify';
-  const ts = new Date(at).toISOString();
-  const base: Record<string, unknown> = {
-    timestamp: ts,
+  return { path: page.path, referrer, search, title: page.title, url: `https://www.warmline.example${page.path}${search}` };
+}
+
+/** The envelope analytics-next gives every event of a visitor at time `at` on a page. */
+function envelope(rand: Rand, v: Visitor, at: number, type: EventType, pageInfo: ReturnType<typeof pageInfoOf>): Record<string, unknown> {
+  return {
+    timestamp: new Date(at).toISOString(),
     integrations: {},
     type,
     messageId: `ajs-next-${at}-${uuid(rand)}`,
     context: {
-      page: { path: page.path, referrer, search, title: page.title, url },
+      page: pageInfo,
       userAgent: v.userAgent,
       locale: v.locale,
       library: { name: 'analytics.js', version: 'npm:next-1.72.0' },
       timezone: v.timezone,
-      ...(search ? { campaign: { source: 'google', medium: 'cpc', name: 'q3-launch' } } : {}),
+      ...(pageInfo.search ? { campaign: { source: 'google', medium: 'cpc', name: 'q3-launch' } } : {}),
     },
     anonymousId: v.anonymousId,
     userId: v.userId,
   };
-  if (type === 'track') {
-    base.event = pick(rand, TRACKS);
-    base.properties = { label: `cta-${Math.floor(rand() * 40)}`, section: pick(rand, ['hero', 'nav', 'footer', 'pricing-table']), plan: pick(rand, PLANS), value: Math.round(rand() * 10_000) / 100 };
-  } else if (type === 'page') {
-    base.properties = { path: page.path, referrer, search, title: page.title, url };
-  } else {
-    base.traits = { email: `${v.anonymousId.slice(0, 8)}@${v.company.toLowerCase().replace(/\s+/g, '')}.example`, company: v.company, plan: pick(rand, PLANS) };
-  }
-  base._metadata = { bundled: ['Segment.io'], unbundled: [], bundledIds: [] };
-  return base;
 }
 
-/**
- * One visitor's browsing session as analytics-next batches it: each page view is followed by the
- * clicks on that page (sharing its context), and a known visitor is identified once.
- */
+/** One event of a mixed server-SDK batch; its messageId is `ajs-next-<ms>-<uuid>`. */
+function event(rand: Rand, v: Visitor, at: number): Record<string, unknown> {
+  const pageInfo = pageInfoOf(rand, pick(rand, REFERRERS));
+  const roll = rand();
+  const type: EventType = roll < 0.55 ? 'track' : roll < 0.9 ? 'page' : 'identify';
+  return withBody(rand, v, envelope(rand, v, at, type, pageInfo), pageInfo);
+}
+
+/** The type-specific part of an event (track properties, page properties, identify traits). */
+function withBody(rand: Rand, v: Visitor, e: Record<string, unknown>, pageInfo: ReturnType<typeof pageInfoOf>): Record<string, unknown> {
+  if (e.type === 'page') e.properties = { ...pageInfo };
+  else if (e.type === 'identify') e.traits = { email: `${v.anonymousId.slice(0, 8)}@${v.company.toLowerCase().replace(/\s+/g, '')}.example`, company: v.company, plan: pick(rand, PLANS) };
+  else {
+    e.event = pick(rand, TRACKS);
+    e.properties = { label: `cta-${Math.floor(rand() * 40)}`, section: pick(rand, ['hero', 'nav', 'footer', 'pricing-table']), plan: pick(rand, PLANS), value: Math.round(rand() * 10_000) / 100 };
+  }
+  e._metadata = { bundled: ['Segment.io'], unbundled: [], bundledIds: [] };
+  return e;
+}
+
+/** One visitor's page views, each followed by the clicks on that page (identify once, if known). */
 function session(rand: Rand, v: Visitor, size: number, at: number): { batch: Record<string, unknown>[]; end: number } {
   const batch: Record<string, unknown>[] = [];
   let referrer: string = pick(rand, REFERRERS);
   while (batch.length < size) {
-    const page = pick(rand, PAGES);
-    const search = rand() < 0.2 ? `?utm_source=${pick(rand, ['google', 'linkedin', 'newsletter'])}&utm_medium=cpc&utm_campaign=q3-launch` : '';
-    const url = `https://www.warmline.example${page.path}${search}`;
-    const pageInfo = { path: page.path, referrer, search, title: page.title, url };
+    const pageInfo = pageInfoOf(rand, referrer);
     const clicks = Math.floor(rand() * 8);
     for (let i = 0; i <= clicks && batch.length < size; i++) {
       const type: EventType = i === 0 ? 'page' : batch.length === 1 && v.userId ? 'identify' : 'track';
-      const e: Record<string, unknown> = {
-        timestamp: new Date((at += 200 + Math.floor(rand() * 4_000))).toISOString(),
-        integrations: {},
-        type,
-        messageId: `ajs-next-${at}-${uuid(rand)}`,
-        context: {
-          page: pageInfo,
-          userAgent: v.userAgent,
-          locale: v.locale,
-          library: { name: 'analytics.js', version: 'npm:next-1.72.0' },
-          timezone: v.timezone,
-          ...(search ? { campaign: { source: 'google', medium: 'cpc', name: 'q3-launch' } } : {}),
-        },
-        anonymousId: v.anonymousId,
-        userId: v.userId,
-      };
-      if (type === 'page') e.properties = { ...pageInfo };
-      else if (type === 'identify') e.traits = { email: `${v.anonymousId.slice(0, 8)}@${v.company.toLowerCase().replace(/\s+/g, '')}.example`, company: v.company, plan: pick(rand, PLANS) };
-      else {
-        e.event = pick(rand, TRACKS);
-        e.properties = { label: `cta-${Math.floor(rand() * 40)}`, section: pick(rand, ['hero', 'nav', 'footer', 'pricing-table']), plan: pick(rand, PLANS), value: Math.round(rand() * 10_000) / 100 };
-      }
-      e._metadata = { bundled: ['Segment.io'], unbundled: [], bundledIds: [] };
-      batch.push(e);
+      at += 200 + Math.floor(rand() * 4_000);
+      batch.push(withBody(rand, v, envelope(rand, v, at, type, pageInfo), pageInfo));
     }
-    referrer = url;
+    referrer = pageInfo.url;
   }
   return { batch, end: at };
 }

@@ -1,28 +1,13 @@
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
-import type { Hono } from 'hono';
-import { testConfig, testRedis } from './helpers/env.ts';
-import { cleanupPrefix } from './helpers/redis.ts';
-import { basic, inProcessCollector, readLog, WRITE_KEY } from './helpers/collector.ts';
-import type { CollectorDeps } from '../server/collector.ts';
+import { describe, expect, it } from 'vitest';
+import { testConfig } from './helpers/env.ts';
+import { basic, readLog, useInProcessCollector, WRITE_KEY } from './helpers/collector.ts';
 
 const config = testConfig();
-let redis: Redis;
-let app: Hono;
-let deps: CollectorDeps;
-
-beforeAll(async () => {
-  redis = await testRedis(config);
-  ({ app, deps } = await inProcessCollector(config, redis));
-});
-afterAll(async () => {
-  await cleanupPrefix(redis, config.WARMLINE_REDIS_PREFIX);
-  redis.disconnect();
-});
+const t = useInProcessCollector(config);
 
 const send = (path: string, body: string | Uint8Array, headers: Record<string, string> = {}) =>
-  app.request(path, { method: 'POST', headers: { authorization: basic(WRITE_KEY), 'content-type': 'text/plain', ...headers }, body });
+  t.app.request(path, { method: 'POST', headers: { authorization: basic(WRITE_KEY), 'content-type': 'text/plain', ...headers }, body });
 
 const nested = (depth: number) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
 const validEvent = (id: string) => ({ type: 'track', event: 'Ok', userId: 'u-ok', messageId: id });
@@ -81,7 +66,7 @@ describe('bad input battery', () => {
     ]);
     expect(body.rejected[0]!.reason).toMatch(/over the 32 KB limit/);
     expect(body.rejected[1]!.reason).toMatch(/nests deeper/);
-    const { events } = await readLog(redis, deps);
+    const { events } = await readLog(t.redis, t.deps);
     expect(events.map((e) => e.messageId)).toEqual(expect.arrayContaining(['m-keep-1', 'm-keep-2']));
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
@@ -89,7 +74,7 @@ describe('bad input battery', () => {
   it('never answered 5xx and still serves a valid request afterwards', async () => {
     const res = await send('/v1/t', JSON.stringify(validEvent('m-after')));
     expect(res.status).toBe(200);
-    const metrics = await (await app.request('/metrics')).text();
+    const metrics = await (await t.app.request('/metrics')).text();
     expect(metrics).not.toMatch(/warmline_ingest_requests_total\{status="5\d\d"\}/);
     expect(metrics).toMatch(/warmline_ingest_requests_total\{status="400"\}/);
   });

@@ -1,32 +1,17 @@
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
-import type { Hono } from 'hono';
-import { testConfig, testRedis } from './helpers/env.ts';
-import { cleanupPrefix } from './helpers/redis.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { testConfig } from './helpers/env.ts';
 import { partitionOf } from '../server/log/keys.ts';
-import { basic, inProcessCollector, readLog, SECRET_KEY, WRITE_KEY, WORKSPACE } from './helpers/collector.ts';
-import { collectorDeps, createCollectorApp, type CollectorDeps } from '../server/collector.ts';
+import { basic, readLog, useInProcessCollector, SECRET_KEY, WRITE_KEY, WORKSPACE } from './helpers/collector.ts';
+import { collectorDeps, createCollectorApp } from '../server/collector.ts';
 import { createRedis } from '../server/redis.ts';
 import { createLogger } from '../server/logger.ts';
 import { Metrics } from '../server/metrics.ts';
 
-
 const config = testConfig();
-let redis: Redis;
-let app: Hono;
-let deps: CollectorDeps;
-
-beforeAll(async () => {
-  redis = await testRedis(config);
-  ({ app, deps } = await inProcessCollector(config, redis));
-});
-afterAll(async () => {
-  await cleanupPrefix(redis, config.WARMLINE_REDIS_PREFIX);
-  redis.disconnect();
-});
+const t = useInProcessCollector(config);
 beforeEach(async () => {
-  for (const s of deps.logKeys.streams()) await redis.del(s);
+  for (const s of t.deps.logKeys.streams()) await t.redis.del(s);
 });
 
 let seq = 0;
@@ -40,7 +25,7 @@ const track = (extra: Record<string, unknown> = {}) => ({
 });
 
 const post = (path: string, body: unknown, headers: Record<string, string> = { authorization: basic(WRITE_KEY) }) =>
-  app.request(path, {
+  t.app.request(path, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body),
@@ -61,7 +46,7 @@ describe('paths', () => {
         const res = await post(`/v1/${path}`, body);
         expect(res.status).toBe(200);
         expect(await res.json()).toEqual({ success: true });
-        const { events } = await readLog(redis, deps);
+        const { events } = await readLog(t.redis, t.deps);
         expect(events).toHaveLength(1);
         expect(events[0]).toMatchObject({ type, workspaceId: WORKSPACE, v: 1 });
         expect(events[0]!.event).toMatchObject(body);
@@ -74,7 +59,7 @@ describe('paths', () => {
       const batch = [track(), track({ type: 'page', name: 'Home' }), track({ type: 'identify', traits: { plan: 'pro' } })];
       const res = await post(path, { batch });
       expect(res.status).toBe(200);
-      const { events } = await readLog(redis, deps);
+      const { events } = await readLog(t.redis, t.deps);
       expect(events.map((e) => e.messageId).sort()).toEqual(batch.map((e) => e.messageId).sort());
     });
   }
@@ -82,13 +67,13 @@ describe('paths', () => {
   it('POST /v1/m is accepted and counted', async () => {
     const res = await post('/v1/m', { series: [{ type: 'Counter', metric: 'x', value: 1 }] });
     expect(res.status).toBe(200);
-    const metrics = await (await app.request('/metrics')).text();
+    const metrics = await (await t.app.request('/metrics')).text();
     expect(metrics).toMatch(/warmline_tracker_metrics_total 1/);
   });
 
   it('answers CORS preflight on every ingest path', async () => {
     for (const path of ['batch', 'b', 'track', 't', 'page', 'p', 'screen', 's', 'identify', 'i', 'group', 'g', 'alias', 'a', 'm']) {
-      const res = await app.request(`/v1/${path}`, {
+      const res = await t.app.request(`/v1/${path}`, {
         method: 'OPTIONS',
         headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,x-retry-count' },
       });
@@ -104,7 +89,7 @@ describe('bodies and auth', () => {
   it('takes text/plain bodies (analytics-next)', async () => {
     const res = await post('/v1/t', JSON.stringify(track()), { authorization: basic(WRITE_KEY), 'content-type': 'text/plain' });
     expect(res.status).toBe(200);
-    expect((await readLog(redis, deps)).events).toHaveLength(1);
+    expect((await readLog(t.redis, t.deps)).events).toHaveLength(1);
   });
 
   it('takes gzip-encoded bodies', async () => {
@@ -113,7 +98,7 @@ describe('bodies and auth', () => {
       'content-encoding': 'gzip',
     });
     expect(res.status).toBe(200);
-    expect((await readLog(redis, deps)).events).toHaveLength(2);
+    expect((await readLog(t.redis, t.deps)).events).toHaveLength(2);
   });
 
   it('takes the write key from the body', async () => {
@@ -133,7 +118,7 @@ describe('bodies and auth', () => {
       expect(res.status).toBe(401);
       expect(await res.json()).toMatchObject({ success: false, error: code });
     }
-    expect((await readLog(redis, deps)).entries).toBe(0);
+    expect((await readLog(t.redis, t.deps)).entries).toBe(0);
   });
 });
 
@@ -148,7 +133,7 @@ describe('enrichment', () => {
       context: { ip: '203.0.113.77', userAgent: 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' },
     });
     expect(res.status).toBe(200);
-    const [e] = (await readLog(redis, deps)).events;
+    const [e] = (await readLog(t.redis, t.deps)).events;
     const received = Date.parse(e!.receivedAt);
     expect(received).toBeGreaterThanOrEqual(before);
     expect(Date.parse(e!.timestamp)).toBe(received - 2_000);
@@ -161,7 +146,7 @@ describe('enrichment', () => {
   it('assigns a messageId when the client sent none', async () => {
     const { messageId: _omit, ...withoutId } = track();
     expect((await post('/v1/t', withoutId)).status).toBe(200);
-    const [e] = (await readLog(redis, deps)).events;
+    const [e] = (await readLog(t.redis, t.deps)).events;
     expect(e!.messageId).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
@@ -172,7 +157,7 @@ describe('dedupe', () => {
     expect((await post('/v1/t', event)).status).toBe(200);
     expect((await post('/v1/t', event)).status).toBe(200);
     expect((await post('/v1/batch', { batch: [event, event, track()] })).status).toBe(200);
-    const { events } = await readLog(redis, deps);
+    const { events } = await readLog(t.redis, t.deps);
     expect(events.filter((e) => e.messageId === event.messageId)).toHaveLength(1);
     expect(events).toHaveLength(2);
   });
@@ -190,7 +175,7 @@ describe('partial batches', () => {
     expect(body.rejected[0]!.reason).toMatch(/^event:/);
     expect(body.rejected[1]!.reason).toMatch(/userId or anonymousId is required/);
     expect(body.rejected[2]!.reason).toMatch(/^type:/);
-    const { events, rejects } = await readLog(redis, deps);
+    const { events, rejects } = await readLog(t.redis, t.deps);
     expect(events).toHaveLength(2);
     expect(rejects).toHaveLength(3);
     expect(rejects[0]).toMatchObject({ workspaceId: WORKSPACE, raw: JSON.stringify({ type: 'track', userId: 'u' }) });
@@ -210,21 +195,21 @@ describe('back-pressure', () => {
 
 describe('load shedding', () => {
   const appWith = (overrides: Record<string, string>) =>
-    createCollectorApp(collectorDeps(testConfig({ WARMLINE_REDIS_PREFIX: config.WARMLINE_REDIS_PREFIX, WARMLINE_PARTITIONS: String(config.WARMLINE_PARTITIONS), ...overrides }), redis, createLogger('silent'), new Metrics()));
+    createCollectorApp(collectorDeps(testConfig({ WARMLINE_REDIS_PREFIX: config.WARMLINE_REDIS_PREFIX, WARMLINE_PARTITIONS: String(config.WARMLINE_PARTITIONS), ...overrides }), t.redis, createLogger('silent'), new Metrics()));
 
   it('answers 503 log_full with Retry-After when a partition holds its bound, and appends nothing', async () => {
     const small = appWith({ WARMLINE_LOG_MAX_ENTRIES: '100' });
     const event = track();
-    const stream = deps.logKeys.stream(partitionOf(event.userId, config.WARMLINE_PARTITIONS));
-    for (let i = 0; i < 100; i++) await redis.xadd(stream, '*', 'ev', '{}');
+    const stream = t.deps.logKeys.stream(partitionOf(event.userId, config.WARMLINE_PARTITIONS));
+    for (let i = 0; i < 100; i++) await t.redis.xadd(stream, '*', 'ev', '{}');
     const res = await small.request('/v1/t', { method: 'POST', headers: { authorization: basic(WRITE_KEY) }, body: JSON.stringify(event) });
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('5');
-    expect(await redis.xlen(stream)).toBe(100);
+    expect(await t.redis.xlen(stream)).toBe(100);
     // Once consumers catch up (entries trimmed), the same event is taken: the refused attempt left no dedupe mark.
-    await redis.xtrim(stream, 'MAXLEN', 0);
+    await t.redis.xtrim(stream, 'MAXLEN', 0);
     expect((await small.request('/v1/t', { method: 'POST', headers: { authorization: basic(WRITE_KEY) }, body: JSON.stringify(event) })).status).toBe(200);
-    expect(await redis.xlen(stream)).toBe(1);
+    expect(await t.redis.xlen(stream)).toBe(1);
   });
 
   it('answers 429 with Retry-After when a write key exceeds its rate', async () => {

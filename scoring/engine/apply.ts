@@ -33,12 +33,7 @@ export function applyEvent(cm: CompiledModel, state: ScoreState | undefined, e: 
   if (state && ringHas(state.ids, id)) return unchanged(cm, state, { duplicate: true });
 
   const s = state ? cloneState(state) : freshState(cm, at);
-  reconcile(cm, s);
-  const clock = Math.max(s.t, at);
-  const before = behaviourAt(s, clock, cm.halfLife) + s.fit;
-  advance(s, clock, cm.halfLife);
-  const awards: Award[] = [];
-  fireDue(cm, s, clock, awards);
+  const { clock, before, awards } = catchUp(cm, s, at);
 
   const ev = new EventView(e);
   if (e.type === 'identify' || e.type === 'group') applyTraits(cm, s, e.type, ev.traits);
@@ -76,13 +71,22 @@ export function applyEvent(cm: CompiledModel, state: ScoreState | undefined, e: 
  */
 export function applyDue(cm: CompiledModel, state: ScoreState, now: number): ScoreResult {
   const s = cloneState(state);
+  const { before, awards } = catchUp(cm, s, now);
+  return { state: s, changes: settle(cm, s, before, awards) };
+}
+
+/**
+ * Brings a (cloned) state to time `to`: prunes what the model no longer knows, decays it and fires
+ * the timers that fell due on the way. Returns the clock, the score just before, and the awards so far.
+ */
+function catchUp(cm: CompiledModel, s: ScoreState, to: number): { clock: number; before: number; awards: Award[] } {
   reconcile(cm, s);
-  const clock = Math.max(s.t, now);
+  const clock = Math.max(s.t, to);
   const before = behaviourAt(s, clock, cm.halfLife) + s.fit;
   advance(s, clock, cm.halfLife);
   const awards: Award[] = [];
   fireDue(cm, s, clock, awards);
-  return { state: s, changes: settle(cm, s, before, awards) };
+  return { clock, before, awards };
 }
 
 function unchanged(cm: CompiledModel, s: ScoreState, why: { duplicate: true } | { ignored: 'bot' }): ScoreResult {

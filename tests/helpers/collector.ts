@@ -1,3 +1,6 @@
+import { afterAll, beforeAll } from 'vitest';
+import { testRedis } from './env.ts';
+import { cleanupPrefix } from './redis.ts';
 import type { Redis } from 'ioredis';
 import type { Hono } from 'hono';
 import type { Config } from '../../server/config.ts';
@@ -38,4 +41,27 @@ export async function readLog(redis: Redis, deps: CollectorDeps): Promise<{ even
     }
   }
   return { events, rejects, entries };
+}
+
+/** Handles to a file's in-process collector, filled before its tests run. */
+export interface CollectorContext {
+  redis: Redis;
+  app: Hono;
+  deps: CollectorDeps;
+}
+
+/** Registers the hooks that start an in-process collector for a test file and drop its Redis keys after. */
+export function useInProcessCollector(config: Config): CollectorContext {
+  const ctx: Partial<CollectorContext> = {};
+  beforeAll(async () => {
+    ctx.redis = await testRedis(config);
+    Object.assign(ctx, await inProcessCollector(config, ctx.redis));
+  });
+  afterAll(async () => {
+    if (!ctx.redis) return;
+    await cleanupPrefix(ctx.redis, config.WARMLINE_REDIS_PREFIX);
+    ctx.redis.disconnect();
+  });
+  // Read only inside tests, after beforeAll filled every field.
+  return ctx as CollectorContext;
 }
