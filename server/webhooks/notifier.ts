@@ -31,7 +31,6 @@ export interface NotifierOptions {
   /** Directory reload period (the API's changes reload at once; auto-disable after this long). */
   directoryMaxAgeMs?: number;
   observer?: DispatchObserver;
-  fetch?: typeof fetch;
 }
 
 /**
@@ -49,10 +48,11 @@ export function createNotifier(opts: NotifierOptions) {
     disableAfterMs: opts.disableAfterMs,
     retentionMs: opts.retentionMs,
   });
+  const sender = new WebhookSender(opts.timeoutMs);
   const dispatcher = createDispatcher({
     directory,
     queue,
-    sender: new WebhookSender(opts.timeoutMs, opts.fetch),
+    sender,
     log: opts.log,
     member,
     policy: { schedule: opts.retrySchedule },
@@ -82,6 +82,7 @@ export function createNotifier(opts: NotifierOptions) {
     async stop(): Promise<void> {
       await fanout.stop();
       await dispatcher.stop();
+      await sender.close();
     },
     partitions: () => fanout.partitions(),
   };
