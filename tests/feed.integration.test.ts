@@ -268,6 +268,23 @@ describe('live feed: protection', () => {
     socket.destroy();
   });
 
+  it('closes the sockets of a revoked key at the next heartbeat (4401 key_revoked), leaving other keys open', async () => {
+    const store = new KeyStore(redis, config.WARMLINE_REDIS_PREFIX);
+    const revocable = 'sk_feed_test_revocable_0003';
+    await store.addKey('ws_test', 'secret', revocable);
+    const own = await startFeedServer(redis, keys, { heartbeatMs: 100 }, { keys: store });
+    cleanups.push(() => own.close());
+    const kept = await rawClient(own.url);
+    const doomed = await rawClient(own.url, revocable);
+    const closed = once(doomed.ws, 'close') as Promise<[number, Buffer]>;
+    await waitFor(() => own.feed.connections === 2, { what: 'two connections' });
+    await store.revokeKey(revocable);
+    const [code, reason] = await closed;
+    expect({ code, reason: reason.toString() }).toEqual({ code: 4401, reason: 'key_revoked' });
+    await waitFor(() => own.feed.connections === 1, { what: 'the revoked socket gone' });
+    expect(kept.ws.readyState).toBe(WebSocket.OPEN);
+  });
+
   it('sends heartbeats and drops a peer that stops answering pings', async () => {
     const own = await startFeedServer(redis, keys, { heartbeatMs: 150 });
     cleanups.push(() => own.close());

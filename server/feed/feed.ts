@@ -111,9 +111,12 @@ export async function attachFeed(server: Server, deps: FeedDeps): Promise<Feed> 
     log,
   };
 
-  const accept = (ws: WebSocket, socket: Duplex, workspaceId: string) => {
+  /** The key each socket opened with: checked again every heartbeat, so a revoked key stops reading. */
+  const keyOf = new Map<FeedConnection, string>();
+  const accept = (ws: WebSocket, socket: Duplex, workspaceId: string, key: string) => {
     const conn = new FeedConnection(ws, socket, workspaceId, ctx);
     all.add(conn);
+    keyOf.set(conn, key);
     let set = byWorkspace.get(workspaceId);
     if (!set) byWorkspace.set(workspaceId, (set = new Set()));
     set.add(conn);
@@ -122,6 +125,7 @@ export async function attachFeed(server: Server, deps: FeedDeps): Promise<Feed> 
     ws.on('close', () => {
       conn.closed();
       all.delete(conn);
+      keyOf.delete(conn);
       set.delete(conn);
       if (set.size === 0 && byWorkspace.get(workspaceId) === set) byWorkspace.delete(workspaceId);
     });
@@ -144,11 +148,12 @@ export async function attachFeed(server: Server, deps: FeedDeps): Promise<Feed> 
     }
     socket.on('error', () => undefined);
     if (all.size >= opts.maxConnections) return refuse(req, socket, head, FeedCloseCode.tryAgainLater, 'too_many_connections');
-    authorizeFeed(deps.keys, feedKeyOf(req, url)).then(
+    const key = feedKeyOf(req, url);
+    authorizeFeed(deps.keys, key).then(
       (auth) => {
         if (socket.destroyed) return;
         if (!auth.ok) return refuse(req, socket, head, auth.code, auth.reason);
-        wss.handleUpgrade(req, socket, head, (ws) => accept(ws, socket, auth.workspaceId));
+        wss.handleUpgrade(req, socket, head, (ws) => accept(ws, socket, auth.workspaceId, key ?? ''));
       },
       (err: unknown) => {
         log.error({ err }, 'feed: handshake failed');
@@ -158,7 +163,23 @@ export async function attachFeed(server: Server, deps: FeedDeps): Promise<Feed> 
   };
   server.on('upgrade', onUpgrade);
 
+  /**
+   * Closes (4401) the sockets whose key was revoked or now grants another workspace. A key store that
+   * cannot be asked leaves them open: an outage of Redis is not a revocation.
+   */
+  const recheckKeys = async () => {
+    const grants = new Map<string, Awaited<ReturnType<typeof authorizeFeed>>>();
+    for (const key of new Set(keyOf.values())) grants.set(key, await authorizeFeed(deps.keys, key));
+    for (const [conn, key] of keyOf) {
+      const grant = grants.get(key);
+      if (!grant || (grant.ok ? grant.workspaceId === conn.workspaceId : grant.reason === 'key_store_unavailable')) continue;
+      metrics.disconnects.inc({ reason: 'key_revoked' });
+      conn.ws.close(FeedCloseCode.unauthorized, 'key_revoked');
+    }
+  };
+
   const heartbeat = setInterval(() => {
+    recheckKeys().catch((err: unknown) => log.warn({ err }, 'feed: re-checking keys failed'));
     for (const conn of all) {
       if (!conn.alive) {
         metrics.disconnects.inc({ reason: 'dead_peer' });

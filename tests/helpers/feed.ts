@@ -24,12 +24,12 @@ export async function startFeedServer(
   redis: Redis,
   logKeys: LogKeys,
   opts: Partial<FeedOptions> = {},
-  extras: { port?: number; registry?: Registry } = {},
+  extras: { port?: number; registry?: Registry; keys?: KeyStore } = {},
 ): Promise<FeedServer> {
   const http = await listen(new Hono(), '127.0.0.1', extras.port ?? 0);
   const feed = await attachFeed(http.server as Server, {
     redis,
-    keys: new KeyStore(redis, logKeys.prefix),
+    keys: extras.keys ?? new KeyStore(redis, logKeys.prefix),
     logKeys,
     log: createLogger('silent'),
     ...(extras.registry ? { metrics: { registry: extras.registry } } : {}),
