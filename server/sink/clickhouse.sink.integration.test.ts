@@ -1,21 +1,21 @@
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { rows, tempClickHouse } from '../../tests/helpers/clickhouse.ts';
-import { cleanupPrefix, drained, testPrefix } from '../../tests/helpers/redis.ts';
+import { rows } from '../../tests/helpers/clickhouse.ts';
+import { drained, testPrefix } from '../../tests/helpers/redis.ts';
+import { countRows, openSinkTestEnv, type SinkTestEnv } from '../../tests/helpers/sink.ts';
 import { lines, rejectedEvent, storedEvent } from '../../tests/helpers/stored-events.ts';
 import { waitFor } from '../../tests/helpers/wait.ts';
-import { migrate } from '../clickhouse/migrate.ts';
 import { logKeys, type LogKeys } from '../log/keys.ts';
 import { trimLog } from '../log/trim.ts';
 import { createLogger } from '../logger.ts';
-import { createRedis, waitReady } from '../redis.ts';
 import { createClickHouseSink, SINK_GROUP, type ClickHouseSink } from './clickhouse.sink.ts';
 
 const log = createLogger(process.env.TEST_LOG ?? 'silent');
 const prefix = testPrefix();
 let redis: Redis;
 let blocking: Redis;
-let ch: ReturnType<typeof tempClickHouse>;
+let ch: SinkTestEnv['ch'];
+let env: SinkTestEnv;
 let sink: ClickHouseSink | undefined;
 let n = 0;
 
@@ -49,32 +49,16 @@ function startSink(keys: LogKeys, overrides: Partial<typeof config> = {}, observ
   return sink.start();
 }
 
-async function count(table: 'events' | 'rejected_events', ws: string, final = true): Promise<number> {
-  const [r] = await rows<{ c: string }>(
-    ch.client,
-    `SELECT count() AS c FROM ${table} ${final ? 'FINAL' : ''} WHERE workspace_id = {ws:String}`,
-    { ws },
-  );
-  return Number(r?.c);
-}
 
 beforeAll(async () => {
-  redis = createRedis('redis://127.0.0.1:6379', { name: 'test' });
-  blocking = createRedis('redis://127.0.0.1:6379', { name: 'test-blocking', blocking: true });
-  await Promise.all([waitReady(redis), waitReady(blocking)]);
-  ch = tempClickHouse();
-  await migrate(ch.client, log);
+  env = await openSinkTestEnv(prefix, log);
+  ({ redis, blocking, ch } = env);
 });
 afterEach(async () => {
   await sink?.stop();
   sink = undefined;
 });
-afterAll(async () => {
-  await cleanupPrefix(redis, prefix);
-  redis.disconnect();
-  blocking.disconnect();
-  await ch.dispose();
-});
+afterAll(() => env.close());
 
 describe('ClickHouse sink', () => {
   it('stores every event and reject exactly once, and acknowledges them', async () => {
@@ -88,8 +72,8 @@ describe('ClickHouse sink', () => {
     const observed = { rows: 0, dead: 0 };
     await startSink(keys, {}, observed);
     await waitFor(() => drained(redis, keys.streams(), SINK_GROUP), { what: 'log drained' });
-    expect(await count('events', ws)).toBe(1_200);
-    expect(await count('rejected_events', ws)).toBe(2);
+    expect(await countRows(env, 'events', ws)).toBe(1_200);
+    expect(await countRows(env, 'rejected_events', ws)).toBe(2);
     expect(observed).toEqual({ rows: 1_207, dead: 0 });
     const [row] = await rows<Record<string, unknown>>(
       ch.client,
@@ -139,7 +123,7 @@ describe('ClickHouse sink', () => {
     await sink.start();
     await waitFor(() => drained(redis, keys.streams(), SINK_GROUP), { what: 'log drained after outage', timeoutMs: 15_000 });
     expect(retries).toHaveLength(3);
-    expect(await count('events', ws, false)).toBe(10);
+    expect(await countRows(env, 'events', ws, false)).toBe(10);
     expect(observed).toEqual({ rows: 10, dead: 0 });
   });
 
@@ -159,7 +143,7 @@ describe('ClickHouse sink', () => {
       const observed = { rows: 0, dead: 0 };
       await startSink(keys, {}, observed);
       await waitFor(() => drained(redis, keys.streams(), SINK_GROUP), { what: 'log drained' });
-      expect(await count('events', ws)).toBe(3);
+      expect(await countRows(env, 'events', ws)).toBe(3);
       const dead = await redis.xrange(keys.deadLetter(0), '-', '+');
       const byId = new Map<string | null | undefined, string[]>(dead.map(([, f]) => [f[f.indexOf('source_id') + 1], f]));
       expect([...byId.keys()].sort()).toEqual([badJson, badShape, refused, noField].sort());
@@ -184,7 +168,7 @@ describe('ClickHouse sink', () => {
     for (let i = 0; i < 10; i++) await redis.call('XCLAIM', keys.stream(1), SINK_GROUP, 'dead', '0', cursed ?? '');
     await startSink(keys);
     await waitFor(() => drained(redis, keys.streams(), SINK_GROUP), { what: 'orphans claimed', timeoutMs: 10_000 });
-    expect(await count('events', ws)).toBe(1);
+    expect(await countRows(env, 'events', ws)).toBe(1);
     const [[, fields] = ['', []]] = await redis.xrange(keys.deadLetter(1), '-', '+');
     expect(fields[fields.indexOf('error') + 1]).toMatch(/delivered 12 times/);
   });

@@ -2,14 +2,13 @@ import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ScoreChanges } from '../../scoring/engine/index.ts';
 import { scoreRowOf } from '../../scoring/runtime/outputs.ts';
-import { rows, tempClickHouse } from '../../tests/helpers/clickhouse.ts';
-import { cleanupPrefix, drained, testPrefix } from '../../tests/helpers/redis.ts';
+import { rows } from '../../tests/helpers/clickhouse.ts';
+import { drained, testPrefix } from '../../tests/helpers/redis.ts';
+import { countRows, openSinkTestEnv, type SinkTestEnv } from '../../tests/helpers/sink.ts';
 import { lines, storedEvent } from '../../tests/helpers/stored-events.ts';
 import { waitFor } from '../../tests/helpers/wait.ts';
-import { migrate } from '../clickhouse/migrate.ts';
 import { logKeys, type LogKeys } from '../log/keys.ts';
 import { createLogger } from '../logger.ts';
-import { createRedis, waitReady } from '../redis.ts';
 import { createClickHouseSink, SINK_GROUP, type ClickHouseSink } from './clickhouse.sink.ts';
 import { scoresSource, sinkSources, type SinkSource } from './source.ts';
 
@@ -17,7 +16,8 @@ const log = createLogger(process.env.TEST_LOG ?? 'silent');
 const prefix = testPrefix();
 let redis: Redis;
 let blocking: Redis;
-let ch: ReturnType<typeof tempClickHouse>;
+let ch: SinkTestEnv['ch'];
+let env: SinkTestEnv;
 let sink: ClickHouseSink | undefined;
 let n = 0;
 
@@ -70,30 +70,18 @@ function scoreRow(ws: string, user: string, i: number, segments: Partial<Pick<Sc
   return row;
 }
 
-async function count(table: string, ws: string, final: boolean): Promise<number> {
-  const [r] = await rows<{ c: string }>(ch.client, `SELECT count() AS c FROM ${table} ${final ? 'FINAL' : ''} WHERE workspace_id = {ws:String}`, { ws });
-  return Number(r?.c);
-}
 
 const streamsOf = (s: SinkSource) => Array.from({ length: s.partitions }, (_, p) => s.stream(p));
 
 beforeAll(async () => {
-  redis = createRedis('redis://127.0.0.1:6379', { name: 'test' });
-  blocking = createRedis('redis://127.0.0.1:6379', { name: 'test-blocking', blocking: true });
-  await Promise.all([waitReady(redis), waitReady(blocking)]);
-  ch = tempClickHouse();
-  await migrate(ch.client, log);
+  env = await openSinkTestEnv(prefix, log);
+  ({ redis, blocking, ch } = env);
 });
 afterEach(async () => {
   await sink?.stop();
   sink = undefined;
 });
-afterAll(async () => {
-  await cleanupPrefix(redis, prefix);
-  redis.disconnect();
-  blocking.disconnect();
-  await ch.dispose();
-});
+afterAll(() => env.close());
 
 describe('ClickHouse sink, score history', () => {
   it('stores score rows in score_changes and segment_changes exactly once, next to the log, and trims them', async () => {
@@ -121,10 +109,10 @@ describe('ClickHouse sink, score history', () => {
     });
     expect(observed).toEqual({ rows: written + replay.length + 30, dead: 0 });
     // Each stored once (acknowledged after the insert); the replay collapses under FINAL.
-    expect(await count('score_changes', ws, false)).toBe(written + replay.length);
-    expect(await count('score_changes', ws, true)).toBe(written);
-    expect(await count('events', ws, true)).toBe(30);
-    expect(await count('segment_changes', ws, false)).toBe(5);
+    expect(await countRows(env, 'score_changes', ws, false)).toBe(written + replay.length);
+    expect(await countRows(env, 'score_changes', ws, true)).toBe(written);
+    expect(await countRows(env, 'events', ws, true)).toBe(30);
+    expect(await countRows(env, 'segment_changes', ws, false)).toBe(5);
 
     const [change] = await rows<Record<string, unknown>>(
       ch.client,
@@ -182,7 +170,7 @@ describe('ClickHouse sink, score history', () => {
 
     const stored = await rows<{ message_id: string }>(ch.client, 'SELECT message_id FROM score_changes FINAL WHERE workspace_id = {ws:String} ORDER BY at', { ws });
     expect(stored.map((r) => r.message_id)).toEqual(['g-m1', 'g-m2', 'g-m5']);
-    expect(await count('segment_changes', ws, true)).toBe(1);
+    expect(await countRows(env, 'segment_changes', ws, true)).toBe(1);
     const dead = await redis.xrange(scores.deadLetter(0), '-', '+');
     const errors = new Map(dead.map(([, f]) => [f[f.indexOf('source_id') + 1], f[f.indexOf('error') + 1]]));
     expect([...errors.keys()].sort()).toEqual([badJson, missing, nullScore, badTime, badAwards, mixed, noField].sort());
