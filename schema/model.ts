@@ -251,6 +251,25 @@ export type Segment = z.infer<typeof Segment>;
 export const Threshold = z.strictObject({ id: Id, score: z.number().finite(), description: z.string().max(500).optional() });
 export type Threshold = z.infer<typeof Threshold>;
 
+/**
+ * How the dashboards read the data (not scoring): the track event that counts as a conversion and the
+ * properties holding its revenue, first present wins. Optional so model files without it still load;
+ * read it through {@link analyticsOf}, which fills the defaults.
+ */
+export const Analytics = z.strictObject({
+  conversionEvent: Name.default('Subscription Started'),
+  revenueProperties: z.array(z.string().min(1).max(256)).min(1).max(10).default(['revenue', 'total', 'value']),
+});
+export type Analytics = z.infer<typeof Analytics>;
+
+export const DEFAULT_ANALYTICS: Analytics = { conversionEvent: 'Subscription Started', revenueProperties: ['revenue', 'total', 'value'] };
+
+/**
+ * The model's analytics settings, defaults filled. The block stays `undefined` when absent (rather than
+ * defaulted by the schema) so a model without it compiles to the same model key as before it existed.
+ */
+export const analyticsOf = (model: Pick<ScoringModel, 'analytics'>): Analytics => model.analytics ?? DEFAULT_ANALYTICS;
+
 export const MODEL_VERSION = 1;
 
 export const ScoringModel = z
@@ -266,6 +285,7 @@ export const ScoringModel = z
     counters: z.array(Counter).max(100).default([]),
     segments: z.array(Segment).max(200).default([]),
     thresholds: z.array(Threshold).max(20).default([]),
+    analytics: Analytics.optional(),
   })
   .superRefine((m, ctx) => {
     const unique = (key: 'rules' | 'fit' | 'counters' | 'segments' | 'thresholds', ids: string[]) => {

@@ -147,7 +147,7 @@ async function createKey(rt: Runtime, workspace: string, kind: (typeof KEY_KINDS
   const store = new KeyStore(redis, rt.config.WARMLINE_REDIS_PREFIX);
   const key = generateKey(kind);
   await store.ensureWorkspace(workspace, workspace);
-  await store.addKey(workspace, kind, key);
+  await store.addKey(workspace, kind, key, { label: 'warmline create-key' });
   process.stdout.write(`${key}\n`);
   await redis.quit();
 }

@@ -13,6 +13,7 @@ import { logStats } from './log/stats.ts';
 import { ingestRoutes } from './routes/ingest.route.ts';
 import { opsRoutes, type ReadinessCheck } from './routes/ops.route.ts';
 import { apiRoutes } from './routes/api.route.ts';
+import { dashboardApiRoutes } from './routes/dashboard-api.route.ts';
 import { webhookRoutes } from './routes/webhooks.route.ts';
 import { trackerRoutes } from './routes/tracker.route.ts';
 import type { ClickHouseClient } from './clickhouse/client.ts';
@@ -57,6 +58,7 @@ export function collectorDeps(config: Config, redis: Redis, log: Logger, metrics
  */
 export function createCollectorApp(deps: CollectorDeps, extras: { clickhouse?: ClickHouseClient; model?: ActiveModel } = {}): Hono {
   const { clickhouse, model } = extras;
+  const active = new ActiveScoring(deps.redis, deps.logKeys);
   const app = new Hono();
   app.onError(errorHandler(deps.log));
   app.notFound((c) => c.json({ success: false, error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404));
@@ -67,7 +69,18 @@ export function createCollectorApp(deps: CollectorDeps, extras: { clickhouse?: C
     apiRoutes({
       keys: deps.keys,
       ...(clickhouse ? { clickhouse } : {}),
-      ...(model ? { profiles: { redis: deps.redis, active: new ActiveScoring(deps.redis, deps.logKeys), fallback: model } } : {}),
+      ...(model ? { profiles: { redis: deps.redis, active, fallback: model } } : {}),
+    }),
+  );
+  app.route(
+    '/api',
+    dashboardApiRoutes({
+      keys: deps.keys,
+      redis: deps.redis,
+      logKeys: deps.logKeys,
+      active,
+      ...(model ? { fallback: model } : {}),
+      ...(clickhouse ? { clickhouse } : {}),
     }),
   );
   app.route(

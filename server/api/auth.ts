@@ -7,17 +7,20 @@ export interface ApiEnv {
   Variables: { workspaceId: string };
 }
 
+/** The key of an `Authorization: Bearer <key>` header; undefined when the header is not one. */
+export const bearerToken = (header: string | undefined): string | undefined => /^Bearer\s+(\S+)$/i.exec(header?.trim() ?? '')?.[1];
+
 /**
  * `Authorization: Bearer <secret key>` for every read endpoint. Write keys are public (they ship in
  * web pages), so they can never read.
  */
 export function secretKeyAuth(keys: KeyStore): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
-    const m = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization')?.trim() ?? '');
-    if (!m?.[1]) throw new HttpError(401, 'missing_secret_key', 'send "Authorization: Bearer <secret key>"');
+    const key = bearerToken(c.req.header('authorization'));
+    if (!key) throw new HttpError(401, 'missing_secret_key', 'send "Authorization: Bearer <secret key>"');
     let grant;
     try {
-      grant = await keys.resolve(m[1]);
+      grant = await keys.resolve(key);
     } catch {
       throw unavailable('key store unavailable; retry later');
     }

@@ -31,7 +31,7 @@ export async function seedDevWorkspace(store: KeyStore, config: Config): Promise
     writeFileSync(file, JSON.stringify(keys, null, 2), { mode: 0o600 });
   }
   await store.ensureWorkspace(DEV_WORKSPACE, 'Development');
-  await store.addKey(DEV_WORKSPACE, 'write', keys.writeKey);
-  await store.addKey(DEV_WORKSPACE, 'secret', keys.secretKey);
+  await store.addKey(DEV_WORKSPACE, 'write', keys.writeKey, { label: 'Development write key' });
+  await store.addKey(DEV_WORKSPACE, 'secret', keys.secretKey, { label: 'Development secret key' });
   return { ...keys, generated };
 }

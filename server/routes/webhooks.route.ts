@@ -30,7 +30,7 @@ const Page = z.object({
 const ReplaySince = z.object({ since: z.iso.datetime({ offset: true }) }).strict();
 
 /** Reads a JSON body as text and parses it with `schema`: precise 400s, never a silent `{}`. */
-async function body<T extends z.ZodType>(c: Context, schema: T): Promise<z.infer<T>> {
+export async function body<T extends z.ZodType>(c: Context, schema: T): Promise<z.infer<T>> {
   let json: unknown;
   try {
     json = JSON.parse(await c.req.text());
