@@ -16,6 +16,7 @@ import { apiRoutes } from './routes/api.route.ts';
 import { dashboardApiRoutes } from './routes/dashboard-api.route.ts';
 import { webhookRoutes } from './routes/webhooks.route.ts';
 import { trackerRoutes } from './routes/tracker.route.ts';
+import { dashboardRoutes } from './routes/dashboard.route.ts';
 import type { ClickHouseClient } from './clickhouse/client.ts';
 import type { ActiveModel } from './roles/scorer.role.ts';
 import { ActiveScoring } from '../scoring/runtime/active.ts';
@@ -64,6 +65,7 @@ export function createCollectorApp(deps: CollectorDeps, extras: { clickhouse?: C
   app.notFound((c) => c.json({ success: false, error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404));
   app.route('/v1', ingestRoutes(deps));
   app.route('/', trackerRoutes(deps.config));
+  app.route('/', dashboardRoutes());
   app.route(
     '/api',
     apiRoutes({

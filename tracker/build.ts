@@ -1,26 +1,14 @@
-import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
 import * as esbuild from 'esbuild';
+import { precompress, type StaticAsset } from '../server/http/assets.ts';
 import { ENTRY_PATH } from './methods.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ENTRY = 'tracker/browser/index.ts';
-const brotli = promisify(brotliCompress);
-const gz = promisify(gzip);
 
 /** One served file of the bundle, with its precompressed forms. */
-export interface TrackerAsset {
-  name: string;
-  body: Buffer;
-  gzip: Buffer;
-  br: Buffer;
-  etag: string;
-  /** Content-hashed name: cacheable forever. The stable entry alias is not. */
-  immutable: boolean;
-}
+export type TrackerAsset = StaticAsset;
 
 export interface TrackerBuild {
   /** File name (no directory) → asset; the only names `/tracker/` serves. */
@@ -132,13 +120,7 @@ export async function buildTracker(): Promise<TrackerBuild> {
   const files = new Map<string, TrackerAsset>();
   await Promise.all(
     result.outputFiles!.map(async (f) => {
-      const body = Buffer.from(f.contents);
-      const [gzipped, br] = await Promise.all([
-        gz(body, { level: 9 }),
-        brotli(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length } }),
-      ]);
-      const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
-      files.set(outputName(f.path), { name: outputName(f.path), body, gzip: gzipped, br, etag, immutable: true });
+      files.set(outputName(f.path), await precompress(outputName(f.path), f.contents));
     }),
   );
   const [entryKey] = Object.entries(meta.outputs).find(([, o]) => o.entryPoint === ENTRY)!;

@@ -4,7 +4,8 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { Config } from '../config.ts';
 import { badRequest } from '../http/errors.ts';
-import { trackerBuild, type TrackerAsset } from '../../tracker/build.ts';
+import { serveAsset } from '../http/assets.ts';
+import { trackerBuild } from '../../tracker/build.ts';
 import { loaderSnippet } from '../../tracker/snippet.ts';
 import { demoPage } from '../../tracker/demo/pages.ts';
 
@@ -22,38 +23,6 @@ function devWriteKey(config: Config): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** `br` or `gzip` when the client takes it (q > 0), else identity. */
-function encodingFor(acceptEncoding: string | undefined): 'br' | 'gzip' | undefined {
-  const accepted = new Set(
-    (acceptEncoding ?? '')
-      .split(',')
-      .map((part) => part.trim().split(';'))
-      .filter(([, q]) => !q || !/^\s*q=0(\.0*)?\s*$/.test(q))
-      .map(([name]) => name!.trim().toLowerCase()),
-  );
-  return accepted.has('br') ? 'br' : accepted.has('gzip') ? 'gzip' : undefined;
-}
-
-function serveAsset(c: Context, asset: TrackerAsset): Response {
-  const headers: Record<string, string> = {
-    'Content-Type': 'text/javascript; charset=utf-8',
-    // Hashed names never change: cache forever. The stable entry the snippet loads is revalidated.
-    'Cache-Control': asset.immutable ? 'public, max-age=31536000, immutable' : 'public, max-age=300, stale-while-revalidate=86400',
-    ETag: asset.etag,
-    Vary: 'Accept-Encoding',
-    // Module scripts are fetched with CORS from the site's origin; the files hold nothing private.
-    'Access-Control-Allow-Origin': '*',
-    'Cross-Origin-Resource-Policy': 'cross-origin',
-    'X-Content-Type-Options': 'nosniff',
-  };
-  if (c.req.header('if-none-match') === asset.etag) return new Response(null, { status: 304, headers });
-  const encoding = encodingFor(c.req.header('accept-encoding'));
-  const body = encoding === 'br' ? asset.br : encoding === 'gzip' ? asset.gzip : asset.body;
-  if (encoding) headers['Content-Encoding'] = encoding;
-  headers['Content-Length'] = String(body.length);
-  return new Response(c.req.method === 'HEAD' ? null : new Uint8Array(body), { status: 200, headers });
 }
 
 /**
@@ -74,7 +43,10 @@ export function trackerRoutes(config: Config): Hono {
   });
   app.get('/tracker/:name', async (c) => {
     const asset = (await trackerBuild()).files.get(c.req.param('name'));
-    return asset ? serveAsset(c, asset) : c.notFound();
+    return asset
+      ? // Module scripts are fetched with CORS from the site's origin; the files hold nothing private.
+        serveAsset(c, asset, { 'Access-Control-Allow-Origin': '*', 'Cross-Origin-Resource-Policy': 'cross-origin' })
+      : c.notFound();
   });
 
   app.get('/demo', (c) => c.redirect('/demo/', 301));

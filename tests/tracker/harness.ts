@@ -21,7 +21,7 @@ import { loaderSnippet } from '../../tracker/snippet.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 /** Every host but 127.0.0.1 fails to resolve: a request to a third party cannot succeed, and is recorded. */
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
   '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',

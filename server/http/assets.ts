@@ -1,0 +1,76 @@
+import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
+import type { Context } from 'hono';
+
+const brotli = promisify(brotliCompress);
+const gz = promisify(gzip);
+
+/** A static file built in memory (tracker bundle, dashboards app), with its precompressed forms. */
+export interface StaticAsset {
+  name: string;
+  contentType: string;
+  body: Buffer;
+  gzip: Buffer;
+  br: Buffer;
+  etag: string;
+  /** Content-hashed name: cacheable forever. A stable alias (e.g. the tracker's `warmline.js`) is not. */
+  immutable: boolean;
+}
+
+/** Content types of the files our esbuild builds emit, by extension. */
+const CONTENT_TYPES: Record<string, string> = {
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  map: 'application/json; charset=utf-8',
+};
+
+/**
+ * Compresses one built file (gzip 9, brotli 11: done once at build, served many times) and tags it
+ * with a strong ETag from its content. The content type follows the name's extension.
+ */
+export async function precompress(name: string, contents: Uint8Array, immutable = true): Promise<StaticAsset> {
+  const body = Buffer.from(contents);
+  const [gzipped, br] = await Promise.all([
+    gz(body, { level: 9 }),
+    brotli(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length } }),
+  ]);
+  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
+  const ext = name.split('.').pop() ?? '';
+  return { name, contentType: CONTENT_TYPES[ext] ?? 'application/octet-stream', body, gzip: gzipped, br, etag, immutable };
+}
+
+/** `br` or `gzip` when the client takes it (q > 0), else identity. */
+function encodingFor(acceptEncoding: string | undefined): 'br' | 'gzip' | undefined {
+  const accepted = new Set(
+    (acceptEncoding ?? '')
+      .split(',')
+      .map((part) => part.trim().split(';'))
+      .filter(([, q]) => !q || !/^\s*q=0(\.0*)?\s*$/.test(q))
+      .map(([name]) => name!.trim().toLowerCase()),
+  );
+  return accepted.has('br') ? 'br' : accepted.has('gzip') ? 'gzip' : undefined;
+}
+
+/**
+ * Answers with a built asset: the best encoding the client takes, ETag / 304, long caching for
+ * hashed names, `nosniff`. `headers` adds per-route ones (CORS for the tracker, which sites load
+ * cross-origin; none for the dashboards, which are same-origin only).
+ */
+export function serveAsset(c: Context, asset: StaticAsset, extra: Record<string, string> = {}): Response {
+  const headers: Record<string, string> = {
+    'Content-Type': asset.contentType,
+    // Hashed names never change: cache forever. A stable alias is revalidated.
+    'Cache-Control': asset.immutable ? 'public, max-age=31536000, immutable' : 'public, max-age=300, stale-while-revalidate=86400',
+    ETag: asset.etag,
+    Vary: 'Accept-Encoding',
+    'X-Content-Type-Options': 'nosniff',
+    ...extra,
+  };
+  if (c.req.header('if-none-match') === asset.etag) return new Response(null, { status: 304, headers });
+  const encoding = encodingFor(c.req.header('accept-encoding'));
+  const body = encoding === 'br' ? asset.br : encoding === 'gzip' ? asset.gzip : asset.body;
+  if (encoding) headers['Content-Encoding'] = encoding;
+  headers['Content-Length'] = String(body.length);
+  return new Response(c.req.method === 'HEAD' ? null : new Uint8Array(body), { status: 200, headers });
+}
