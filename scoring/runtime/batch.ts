@@ -3,7 +3,7 @@ import type { Logger } from '../../server/logger.ts';
 import { ENTRY_EVENTS } from '../../server/log/keys.ts';
 import type { LogEntry } from '../../server/log/replies.ts';
 import type { StoredEvent } from '../../schema/stored-event.ts';
-import { applyEvent, mergeProfiles, type CompiledModel, type ScoreState } from '../engine/index.ts';
+import { applyEvent, mergeProfiles, type CompiledModel, type ScoreResult, type ScoreState } from '../engine/index.ts';
 import { dueMember, type ScorerKeys } from './keys.ts';
 import { idsOf, route } from './identity.ts';
 import { signalsOf, scoreRowOf, type Trigger } from './outputs.ts';
@@ -102,7 +102,8 @@ export async function reloadGroups(redis: Redis, sk: ScorerKeys, groups: Group[]
   }
 }
 
-const triggerOf = (e: StoredEvent): Trigger => {
+/** The event behind a change, as signals and score-history rows name it. */
+export const triggerOf = (e: StoredEvent): Trigger => {
   const name = e.type === 'track' ? e.event.event : e.event.name;
   return { messageId: e.messageId, type: e.type, name: typeof name === 'string' ? name : null, timestamp: e.timestamp };
 };
@@ -127,28 +128,27 @@ export function scoreGroup(
   const signals: string[] = [];
   g.applied = 0;
   g.receivedAt = [];
-  const emit = (result: { state: ScoreState; changes: Parameters<typeof signalsOf>[2] }, trigger: Trigger) => {
-    state = result.state;
-    changed = true;
-    dueAt = result.changes.nextDueAt;
-    for (const s of signalsOf(ws, g.userKey, result.changes, result.state, trigger)) signals.push(JSON.stringify(s));
-    const row = scoreRowOf(ws, g.userKey, result.changes, trigger, modelName);
-    if (row) scoreRows.push(row);
-  };
   for (const { e, mergeFrom } of g.items) {
     if (mergeFrom && g.anonymous) {
       changed = true; // the alias is written even when there was no anonymous profile to fold in
       const anon = g.anonymous.loaded.state;
       if (anon) {
         const merged = mergeProfiles(cm, state, anon, now, { anonymousKey: `${ws}\n${mergeFrom}` });
-        if (!merged.changes.duplicate) emit(merged, triggerOf(e));
+        if (!merged.changes.duplicate) {
+          state = merged.state;
+          dueAt = merged.changes.nextDueAt;
+          outputsOf(ws, g.userKey, merged, triggerOf(e), modelName, signals, scoreRows);
+        }
       }
     }
     const r = applyEvent(cm, state, e, now);
     if (r.changes.duplicate || r.changes.ignored) continue;
     g.applied++;
     g.receivedAt.push(Date.parse(e.receivedAt));
-    emit(r, triggerOf(e));
+    state = r.state;
+    changed = true;
+    dueAt = r.changes.nextDueAt;
+    outputsOf(ws, g.userKey, r, triggerOf(e), modelName, signals, scoreRows);
   }
   g.signalCount = signals.length;
   if (!changed || !state) return undefined;
@@ -172,6 +172,13 @@ export function scoreGroup(
     };
   }
   return write;
+}
+
+/** Appends what one engine result emits: its signals (serialised) and its score-history row. */
+function outputsOf(ws: string, userKey: string, result: ScoreResult, trigger: Trigger, modelName: string, signals: string[], scoreRows: string[]): void {
+  for (const s of signalsOf(ws, userKey, result.changes, result.state, trigger)) signals.push(JSON.stringify(s));
+  const row = scoreRowOf(ws, userKey, result.changes, trigger, modelName);
+  if (row) scoreRows.push(row);
 }
 
 /** The partition-level part of a write (lease fence, output streams) for a source and profile partition. */

@@ -12,13 +12,22 @@ export interface Trigger {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 /** ClickHouse DateTime64(3) text in UTC. */
-const chTime = (ms: number) => iso(ms).replace('T', ' ').replace('Z', '');
+const chTime = (ms: number) => {
+  const t = iso(ms);
+  return `${t.slice(0, 10)} ${t.slice(11, 23)}`;
+};
+
+/** A signal's id: derived from what caused it, so a replay re-emits the same one. */
+const signalId = (ws: string, userKey: string, cause: string, ...parts: string[]) =>
+  createHash('sha1').update([ws, userKey, cause, ...parts].join('\n')).digest('hex');
 
 /**
  * Signals for one engine call: every segment entry/exit and threshold crossing. Ids derive from
  * what caused them, so a re-run after a crash re-emits the same ids (receivers dedupe on them).
+ * Most calls change no segment and cross no threshold: they return at once, allocating nothing.
  */
 export function signalsOf(ws: string, userKey: string, changes: ScoreChanges, state: ScoreState, trigger: Trigger | undefined): Signal[] {
+  if (changes.entered.length === 0 && changes.exited.length === 0 && changes.crossings.length === 0) return [];
   const cause = trigger?.messageId ?? `due:${changes.at}`;
   const base = {
     v: 1 as const,
@@ -30,14 +39,13 @@ export function signalsOf(ws: string, userKey: string, changes: ScoreChanges, st
     ...(trigger ? { trigger } : {}),
     at: iso(changes.at),
   };
-  const id = (...parts: string[]) => createHash('sha1').update([ws, userKey, cause, ...parts].join('\n')).digest('hex');
-  return [
-    ...changes.entered.map((segment): Signal => ({ ...base, id: id('in', segment), kind: 'segment.entered', segment })),
-    ...changes.exited.map((segment): Signal => ({ ...base, id: id('out', segment), kind: 'segment.exited', segment })),
-    ...changes.crossings.map(
-      (c): Signal => ({ ...base, id: id('x', c.threshold, c.direction), kind: 'threshold.crossed', threshold: c.threshold, direction: c.direction, score: c.score }),
-    ),
-  ];
+  const out: Signal[] = [];
+  for (const segment of changes.entered) out.push({ ...base, id: signalId(ws, userKey, cause, 'in', segment), kind: 'segment.entered', segment });
+  for (const segment of changes.exited) out.push({ ...base, id: signalId(ws, userKey, cause, 'out', segment), kind: 'segment.exited', segment });
+  for (const c of changes.crossings) {
+    out.push({ ...base, id: signalId(ws, userKey, cause, 'x', c.threshold, c.direction), kind: 'threshold.crossed', threshold: c.threshold, direction: c.direction, score: c.score });
+  }
+  return out;
 }
 
 /** One `score_changes` row (JSONEachRow) when the call moved the score or awarded points. */
