@@ -47,7 +47,7 @@ export const SegmentKpis = z.object({
   converted: z.number().int().nonnegative(),
   /** converted / users, 0..1 (0 when no users). */
   conversionRate: z.number(),
-  /** Median time from entering to the first conversion after it, in seconds; null when none converted. */
+  /** Median time from entering to the first conversion after it, in seconds; null when none converted (and for the everyone baseline, which has no entry). */
   medianSecondsToConvert: z.number().nullable(),
   /** Events per member in the window. */
   eventsPerUser: z.number(),
@@ -164,6 +164,10 @@ export type CreateKeyRequest = z.infer<typeof CreateKeyRequest>;
 /** `POST /api/keys` answer: the only time a secret key is shown whole. */
 export const CreatedKeyResponse = z.object({ key: z.string(), info: KeyInfo });
 export type CreatedKeyResponse = z.infer<typeof CreatedKeyResponse>;
+
+/** `GET /api/workspace` — the workspace the secret key belongs to. */
+export const WorkspaceResponse = z.object({ id: z.string(), name: z.string(), createdAt: IsoTime.nullable() });
+export type WorkspaceResponse = z.infer<typeof WorkspaceResponse>;
 
 /** `GET /api/model` — the active scoring model, read-only. */
 export const ModelResponse = z.object({

@@ -11,6 +11,7 @@ import type {
   RecentSignalsResponse,
   SegmentDetailResponse,
   SegmentsResponse,
+  WorkspaceResponse,
 } from '../schema/dashboard.ts';
 import type { Signal } from '../schema/signal.ts';
 import type { StoredEvent } from '../schema/stored-event.ts';
@@ -190,7 +191,7 @@ describe('GET /api/segments', () => {
       users: 6,
       converted: 3,
       conversionRate: 0.5,
-      medianSecondsToConvert: 34_200,
+      medianSecondsToConvert: null, // no entry to measure from
       eventsPerUser: 13 / 6,
       sessionsPerUser: 9 / 6,
       revenuePerUser: 380 / 6,
@@ -289,6 +290,15 @@ describe('GET /api/profiles/:userId/history', () => {
     expect(stitched.body.userKey).toBe('hist-user');
     expect(stitched.body.scores).toHaveLength(2);
     expect((await get('/api/profiles/hist-user/history?days=0')).status).toBe(400);
+  });
+});
+
+describe('GET /api/workspace', () => {
+  it("names the key's workspace", async () => {
+    const { status, body } = await get<WorkspaceResponse>('/api/workspace');
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ id: WORKSPACE, name: 'Test' });
+    expect(Date.parse(body.createdAt ?? '')).toBeGreaterThan(0);
   });
 });
 

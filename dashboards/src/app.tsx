@@ -2,6 +2,8 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { onSessionChange, secretKey, signOut } from './lib/session.ts';
 import { useRoute } from './lib/router.ts';
+import { useApi } from './lib/use-api.ts';
+import type { WorkspaceResponse } from '../../schema/dashboard.ts';
 import { Link } from './components/ui.tsx';
 import { SignIn } from './pages/sign-in.tsx';
 import { FeedPage } from './pages/feed.tsx';
@@ -39,13 +41,14 @@ function safeDecode(s: string): string | undefined {
   }
 }
 
-/** The signed-in shell: left nav, header with the workspace key, the page. */
+/** The signed-in shell: left nav, header with the workspace's name, the page. */
 export function App() {
   const [key, setKey] = useState(secretKey);
   const [navOpen, setNavOpen] = useState(false);
   const { path, query } = useRoute();
   useEffect(() => onSessionChange(() => setKey(secretKey())), []);
   useEffect(() => setNavOpen(false), [path]);
+  const workspace = useApi<WorkspaceResponse>(key ? '/api/workspace' : null);
   if (!key) return <SignIn />;
   return (
     <div class={`shell ${navOpen ? 'nav-open' : ''}`}>
@@ -67,8 +70,8 @@ export function App() {
           <button class="menu" type="button" aria-label="Menu" onClick={() => setNavOpen(!navOpen)}>
             ☰
           </button>
-          <div class="workspace" title="Signed in with this secret key">
-            Workspace <code>{`${key.slice(0, 7)}…`}</code>
+          <div class="workspace" title={`Signed in with ${key.slice(0, 7)}…`} data-testid="workspace">
+            Workspace <strong>{workspace.state === 'ok' ? workspace.data.name : '…'}</strong>
           </div>
           <button type="button" class="ghost" data-testid="sign-out" onClick={() => signOut()}>
             Sign out

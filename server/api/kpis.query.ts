@@ -85,7 +85,10 @@ export async function segmentKpis(
     format: 'JSONEachRow',
   });
   const out = new Map<string, SegmentKpis>();
-  for (const r of await rs.json<KpiRow>()) out.set(r.segment, kpisOf(r));
+  for (const r of await rs.json<KpiRow>()) {
+    // The baseline has no entry to measure from (its `since` is only the window's start).
+    out.set(r.segment, r.segment === EVERYONE ? { ...kpisOf(r), medianSecondsToConvert: null } : kpisOf(r));
+  }
   return out;
 }
 

@@ -58,6 +58,12 @@ export class KeyStore {
     await this.redis.hsetnx(this.wsKey(id), 'createdAt', new Date().toISOString());
   }
 
+  /** A workspace's name and creation time, or null when there is no such workspace. */
+  async workspace(id: string): Promise<{ id: string; name: string; createdAt: string | null } | null> {
+    const [name, createdAt] = await this.redis.hmget(this.wsKey(id), 'name', 'createdAt');
+    return name ? { id, name, createdAt: createdAt ?? null } : null;
+  }
+
   /**
    * Grants `key` on a workspace; refuses to re-point a key that belongs to another workspace or kind.
    * Granting a key again fills listing fields it lacks (keys granted before listings existed).

@@ -17,6 +17,7 @@ import {
   type SegmentDetailResponse,
   type SegmentsResponse,
   type SegmentSummary,
+  type WorkspaceResponse,
 } from '../../schema/dashboard.ts';
 import { analyticsOf } from '../../schema/model.ts';
 import type { ActiveModel, ActiveScoring, Generation } from '../../scoring/runtime/active.ts';
@@ -95,6 +96,12 @@ export function dashboardApiRoutes(deps: DashboardApiDeps): Hono<ApiEnv> {
     const analytics = analyticsOf(g.model.compiled.model);
     return { conversionEvent: q.conversion ?? analytics.conversionEvent, revenueProperties: analytics.revenueProperties };
   };
+
+  app.get('/workspace', async (c) => {
+    const ws = await deps.keys.workspace(c.get('workspaceId'));
+    if (!ws) throw new HttpError(404, 'workspace_not_found', 'the key belongs to no workspace record');
+    return c.json(ws satisfies WorkspaceResponse);
+  });
 
   app.get('/model', async (c) => {
     const g = await generation();

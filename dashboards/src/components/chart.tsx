@@ -18,6 +18,13 @@ export interface ChartSeries {
 /** At least an hour of x range: points a few seconds apart would otherwise stretch the axis over years. */
 const MIN_SPAN_S = 3600;
 
+/** The x range shown: the data's, widened to MIN_SPAN_S and, when given, running up to `until` (now). */
+function xRange(times: number[], until?: number): [number, number] {
+  const max = Math.max(until ?? -Infinity, ...times);
+  const min = Math.min(max - MIN_SPAN_S, ...times);
+  return [min, max];
+}
+
 let loaded: Promise<typeof uPlot> | undefined;
 const loadUPlot = () => (loaded ??= import('uplot').then((m) => m.default));
 
@@ -47,8 +54,9 @@ function useUPlot(build: (U: typeof uPlot, width: number) => uPlot.Options, data
 }
 
 /** A time chart with axes and a legend: score history, segment size, entries and exits per day. */
-export function TimeChart(props: { times: number[]; series: ChartSeries[]; height?: number; testId?: string }) {
-  const { times, series, height = 200 } = props;
+export function TimeChart(props: { times: number[]; series: ChartSeries[]; height?: number; testId?: string; until?: number }) {
+  const { times, series, height = 200, until } = props;
+  const [xMin, xMax] = xRange(times, until);
   const host = useUPlot(
     (U, width) => ({
       width,
@@ -56,7 +64,7 @@ export function TimeChart(props: { times: number[]; series: ChartSeries[]; heigh
       legend: { show: series.length > 1 },
       cursor: { drag: { x: false, y: false } },
       scales: {
-        x: { time: true, range: (_u, min, max) => (max - min < MIN_SPAN_S ? [max - MIN_SPAN_S * 0.9, max + MIN_SPAN_S * 0.1] : [min, max]) },
+        x: { time: true, auto: false, range: [xMin, xMax] },
         y: { range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] },
       },
       axes: [
@@ -76,7 +84,7 @@ export function TimeChart(props: { times: number[]; series: ChartSeries[]; heigh
       ],
     }),
     [times, ...series.map((s) => s.values)],
-    [times, series],
+    [times, series, xMin, xMax],
   );
   return <div class="chart" ref={host} data-testid={props.testId} />;
 }

@@ -42,7 +42,7 @@ export function ProfilePage(props: { userId: string }) {
               h.scores.length === 0 ? (
                 <Empty>No score changes recorded yet.</Empty>
               ) : (
-                <TimeChart times={h.scores.map((s) => Date.parse(s.at) / 1000)} series={[{ label: 'Score', values: h.scores.map((s) => s.score), color: '#4f46e5', stepped: true }]} testId="score-chart" />
+                <TimeChart times={h.scores.map((s) => Date.parse(s.at) / 1000)} series={[{ label: 'Score', values: h.scores.map((s) => s.score), color: '#4f46e5', stepped: true }]} until={Date.now() / 1000} testId="score-chart" />
               )
             }
           />
