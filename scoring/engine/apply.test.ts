@@ -40,7 +40,9 @@ describe('applyEvent', () => {
     const e = explain(cm, r.state!, T0 + 28 * DAY);
     expect(e.fit).toBe(30);
     expect(e.behaviour).toBeCloseTo(2.5, 2);
-    expect(r.changes[0]!.entered).toEqual(['vp-visitors']);
+    // Traits alone are not a visit: the lead enters once seen active (lastSeen within 7 d).
+    expect(r.changes[0]!.entered).toEqual([]);
+    expect(r.changes[2]!.entered).toEqual(['vp-visitors']);
     const cleared = run(cm, [identify({ title: null }, T0 + 3)], r.state);
     expect(cleared.state!.tr.title).toBeUndefined();
     expect(cleared.changes[0]!.exited).toEqual(['vp-visitors']);
@@ -124,5 +126,16 @@ segments:
     expect(applyDue(cm, r.state!, T0 + 10 * MIN + 7 * DAY).changes.entered).toEqual(['one-time']);
     const back = run(cm, [page('/c', T0 + 2 * HOUR)], r.state);
     expect(back.state!.n.visits).toBe(2);
+  });
+
+  it('does not let an identify call at the start of a visit hide it, nor count it as being seen', () => {
+    const cm = model(`
+counters:
+  - { id: visits, when: { type: page }, idleFor: 30m }
+`);
+    const r = run(cm, [identify({ title: 'VP' }, T0), page('/a', T0 + 1_000), identify({ title: 'CEO' }, T0 + 2 * HOUR), page('/b', T0 + 2 * HOUR + 1_000)]);
+    expect(r.state!.n.visits).toBe(2);
+    expect(r.state!.last).toBe(T0 + 2 * HOUR + 1_000);
+    expect(run(cm, [identify({ title: 'VP' }, T0 + 3 * HOUR)], r.state).state!.last).toBe(T0 + 2 * HOUR + 1_000);
   });
 });

@@ -10,6 +10,9 @@ import { fireDue, onAfter, onMissing } from './sequence.ts';
 import { cloneState, RECENT_IDS, type ScoreState } from './state.ts';
 import { applyTraits } from './traits.ts';
 
+/** Events that show the person active (last seen, idle time); identify, group and alias calls do not. */
+const ACTIVITY: ReadonlySet<string> = new Set(['page', 'screen', 'track']);
+
 export interface ScoreResult {
   state: ScoreState;
   changes: ScoreChanges;
@@ -37,6 +40,8 @@ export function applyEvent(cm: CompiledModel, state: ScoreState | undefined, e: 
 
   const ev = new EventView(e);
   if (e.type === 'identify' || e.type === 'group') applyTraits(cm, s, e.type, ev.traits);
+  // Idle time is since the last activity (page, screen, track): an identify or group call sent at
+  // the start of a visit must not hide that visit from `idleFor` rules and counters.
   const prevLast = s.last;
   const idle = prevLast === null ? -1 : at - prevLast;
   for (const hook of cm.hooksFor(e.type, ev.name)) {
@@ -60,7 +65,7 @@ export function applyEvent(cm: CompiledModel, state: ScoreState | undefined, e: 
   fireDue(cm, s, clock, awards);
 
   if (s.first === null || at < s.first) s.first = at;
-  if (s.last === null || at > s.last) s.last = at;
+  if (ACTIVITY.has(e.type) && (s.last === null || at > s.last)) s.last = at;
   s.ids = ringAdd(s.ids, id, RECENT_IDS);
   return { state: s, changes: settle(cm, s, before, awards) };
 }

@@ -27,6 +27,7 @@ export interface ScoreState {
   /** Clock: time the contributions in `c` are valid at. */
   t: number;
   first: number | null;
+  /** Last activity (page, screen, track): last seen, and where idle time starts. */
   last: number | null;
   /** Behaviour points per rule as of `t` (decay not yet applied beyond `t`). */
   c: Record<string, number>;
