@@ -4,8 +4,8 @@
  * CLIENTS feed sockets (spread over WORKSPACES workspaces, each client seeing its workspace's signals),
  * XADDs signals straight to the signals streams at RATE/s for SECONDS, and measures for every delivery
  * the delay from just before the XADD to the message's receipt at the client (p50/p99/max).
- * Then, end to end: a collector (`startCollector`: ingest + feed) runs in its own process, a `warmline scorer`
- * child scores its log, CLIENTS feed sockets subscribe (one workspace), and this process posts events
+ * Then, end to end (`endToEnd`): `warmline collector` (ingest + feed) and `warmline scorer` run as child
+ * processes (load-tests/lib/target.ts), CLIENTS feed sockets subscribe (one workspace), and this process posts events
  * (`/v1/batch` every 10 ms, keep-alive) designed so most trigger a signal, aiming at RATE signals/s for
  * SECONDS; for every signal at every client, the delay from the collector's 200 for its triggering event
  * (signal.trigger.messageId) to its receipt (p50/p99/max), the signal rate achieved, and whether every
@@ -15,7 +15,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request, type Server } from 'node:http';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { Hono } from 'hono';
 import { WebSocket } from 'ws';
@@ -27,21 +26,19 @@ import { KeyStore } from '../server/keys/workspaces.ts';
 import { logKeys } from '../server/log/keys.ts';
 import { createLogger } from '../server/logger.ts';
 import { createRedis, waitReady } from '../server/redis.ts';
-import { Metrics } from '../server/metrics.ts';
-import { startCollector } from '../server/roles/collector.role.ts';
 import { listen } from '../server/roles/http.ts';
-import { killAll, startRole } from '../tests/helpers/child.ts';
+import { killAll } from '../tests/helpers/child.ts';
 import { cleanupPrefix, testPrefix } from '../tests/helpers/redis.ts';
+import { isMain } from './lib/cli.ts';
+import { procCpu, quantile } from './lib/proc.ts';
+import { startWarmline, type Target } from './lib/target.ts';
 
 const PARTITIONS = 8;
 const now = () => performance.timeOrigin + performance.now();
-const pct = (xs: Float64Array, q: number) => xs[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? NaN;
+const pct = quantile;
 const SENT_AT = Buffer.from('"sentAt":');
 const keyOf = (w: number) => `sk_bench_feed_${w}`;
-const cpuOf = (pid: number) => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-};
+const cpuOf = (pid: number) => procCpu(pid).seconds;
 
 /** Child mode: serve the feed for `prefix` and print the port. */
 async function serve(prefix: string): Promise<void> {
@@ -57,30 +54,8 @@ async function serve(prefix: string): Promise<void> {
   });
 }
 
-/** Child mode: run the collector role (ingest + live feed) for `prefix` on a free loopback port and print it. */
-async function serveCollector(prefix: string): Promise<void> {
-  const config = loadConfig({
-    WARMLINE_REDIS_PREFIX: prefix, WARMLINE_PARTITIONS: String(PARTITIONS), LOG_LEVEL: 'silent',
-    HOST: '127.0.0.1', PORT: '0', WARMLINE_RATE_LIMIT_EPS: '0',
-  });
-  const role = await startCollector(config, createLogger('warn'), new Metrics());
-  process.stdout.write(`PORT ${role.http.port}\n`);
-  process.on('SIGTERM', () => {
-    void (async () => {
-      for (const step of role.steps) {
-        try {
-          await step.run();
-        } catch {
-          // best effort
-        }
-      }
-      process.exit(0);
-    })();
-  });
-}
-
 /** Runs this file in `mode` as a child process and resolves with the port it prints. */
-async function spawnServer(mode: string, prefix: string): Promise<{ child: ChildProcess; port: number }> {
+async function spawnServer(mode: 'serve', prefix: string): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, mode, prefix], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
@@ -101,7 +76,14 @@ async function main(): Promise<void> {
   const WORKSPACES = Number(process.argv[5] ?? 1);
   const STAGES = (process.argv[6] ?? 'xadd,e2e').split(',');
   if (STAGES.includes('xadd')) await xaddStage(CLIENTS, RATE, SECONDS, WORKSPACES);
-  if (STAGES.includes('e2e')) await endToEndStage(CLIENTS, RATE, SECONDS);
+  if (STAGES.includes('e2e')) {
+    const target = await startWarmline({ collectors: 1, scorers: 1 }, { WARMLINE_PARTITIONS: String(PARTITIONS) });
+    try {
+      printEndToEnd(await endToEnd(target, { clients: CLIENTS, rate: RATE, seconds: SECONDS }), CLIENTS);
+    } finally {
+      await target.stop();
+    }
+  }
 }
 
 /** Stage 1: signals XADDed straight to the signals streams, feed server alone in its process. */
@@ -179,23 +161,21 @@ async function xaddStage(CLIENTS: number, RATE: number, SECONDS: number, WORKSPA
   }
 }
 
-const E2E_WORKSPACE = 'ws-e2e';
-const E2E_SECRET = 'sk_bench_feed_e2e';
-const E2E_WRITE = 'wk_bench_feed_e2e';
 /** Users in flight at once: a user's four events are this many events apart. */
 const INTERLEAVE = 50;
 const TRIGGER = Buffer.from('"messageId":"');
 
 /**
- * Event `j` of a run tagged `tag`: users come in groups of INTERLEAVE, each viewing /pricing three
- * times and then requesting a demo (thresholds warm and hot, segments entered on the way).
+ * Event `j` of a run tagged `tag` (`w` warm-up, `e` measured) in run `run`: users come in groups of
+ * INTERLEAVE, each viewing /pricing three times and then requesting a demo (thresholds warm and hot,
+ * segments entered on the way). The run id keeps users and messageIds new on a reused target.
  */
-function funnelEvent(tag: string, j: number): Record<string, unknown> {
+function funnelEvent(tag: 'w' | 'e', run: string, j: number): Record<string, unknown> {
   const group = Math.floor(j / (4 * INTERLEAVE));
   const within = j % (4 * INTERLEAVE);
-  const userId = `${tag}-u${group * INTERLEAVE + (within % INTERLEAVE)}`;
+  const userId = `${tag}${run}-u${group * INTERLEAVE + (within % INTERLEAVE)}`;
   const step = Math.floor(within / INTERLEAVE);
-  const messageId = `${tag}${j}`;
+  const messageId = `${tag}${run}-${j}`;
   const timestamp = new Date().toISOString();
   return step < 3
     ? { type: 'page', name: 'Pricing', userId, messageId, timestamp, properties: { path: '/pricing', title: 'Pricing' } }
@@ -211,7 +191,7 @@ interface ClientsReport { type: 'report'; n: number; p50: number; p99: number; m
  * on time. The parent sends each batch's 200 time; a signal is matched to its trigger's 200 on receipt
  * (or at the report, when it beat the parent's message).
  */
-async function serveClients(port: number, CLIENTS: number): Promise<void> {
+async function serveClients(url: string, CLIENTS: number, secretKey: string): Promise<void> {
   const send = (m: unknown) => process.send!(m);
   const okAt = new Map<string, number>();
   const delays: number[] = [];
@@ -221,7 +201,7 @@ async function serveClients(port: number, CLIENTS: number): Promise<void> {
   let measuring = false;
   const sockets: WebSocket[] = [];
   for (let c = 0; c < CLIENTS; c++) {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws/feed`, { headers: { authorization: `Bearer ${E2E_SECRET}` } });
+    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws/feed`, { headers: { authorization: `Bearer ${secretKey}` } });
     let subscribed!: () => void;
     const ready = new Promise<void>((r) => (subscribed = r));
     ws.on('message', (data: Buffer) => {
@@ -269,32 +249,51 @@ async function serveClients(port: number, CLIENTS: number): Promise<void> {
   send({ type: 'ready' });
 }
 
+/** What one end-to-end run measured (see `endToEnd`). */
+export interface EndToEndResult {
+  clients: number;
+  eventsPosted: number;
+  seconds: number;
+  failedPosts: number;
+  signalsPerEvent: number;
+  /** Signals written to the signals streams during the measured window. */
+  signals: number;
+  /** Signal frames measured at clients, and those expected (signals x clients). */
+  deliveries: number;
+  /** Frames some client never got: expected minus received, summed over clients. */
+  lost: number;
+  completeClients: number;
+  cutOff: number;
+  early: number;
+  negative: number;
+  drainedSeconds: number;
+  /** CPU seconds during the window, per process. */
+  cpu: Record<string, number>;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
 /**
- * Stage 2, end to end: collector (ingest + feed), scorer and the CLIENTS feed sockets each in a process
- * of their own; this one posts the events. Delay = receipt at a client − the collector's 200 for the trigger.
+ * End to end on `target` (collector with the feed, scorer): CLIENTS feed sockets in a process of their
+ * own subscribe, this process posts funnel events (`/v1/batch` every 10 ms, keep-alive) aiming at RATE
+ * signals/s for SECONDS; for every signal at every client, the delay from the collector's 200 for its
+ * triggering event to the frame's receipt, and whether every client got every signal.
  */
-async function endToEndStage(CLIENTS: number, RATE: number, SECONDS: number): Promise<void> {
-  const prefix = testPrefix();
-  const config = loadConfig({ WARMLINE_REDIS_PREFIX: prefix, WARMLINE_PARTITIONS: String(PARTITIONS), LOG_LEVEL: 'silent' });
-  const redis = createRedis(config.REDIS_URL, { name: 'bench-feed-e2e' });
-  await waitReady(redis);
-  const sk = scorerKeys(logKeys(prefix, PARTITIONS));
-  const store = new KeyStore(redis, prefix);
-  await store.ensureWorkspace(E2E_WORKSPACE, 'bench e2e');
-  await store.addKey(E2E_WORKSPACE, 'secret', E2E_SECRET);
-  await store.addKey(E2E_WORKSPACE, 'write', E2E_WRITE);
+export async function endToEnd(target: Target, o: { clients: number; rate: number; seconds: number }): Promise<EndToEndResult> {
+  const { redis } = target;
+  const sk = scorerKeys(target.logKeys);
+  const run = Date.now().toString(36);
   const children: ChildProcess[] = [];
   const agent = new Agent({ keepAlive: true, maxSockets: 8 });
   const signalsWritten = async () => {
     const pipe = redis.pipeline();
-    for (let p = 0; p < PARTITIONS; p++) pipe.xlen(sk.signals(p));
+    for (let p = 0; p < target.logKeys.partitions; p++) pipe.xlen(sk.signals(p));
     return ((await pipe.exec()) ?? []).reduce((sum, [, n]) => sum + Number(n), 0);
   };
+  const collector = new URL(target.url);
   try {
-    const collector = await spawnServer('serve-collector', prefix);
-    children.push(collector.child);
-    const scorer = startRole('scorer', { WARMLINE_REDIS_PREFIX: prefix, WARMLINE_PARTITIONS: String(PARTITIONS), LOG_LEVEL: 'warn' }, children);
-    const clients = spawn(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, 'serve-clients', String(collector.port), String(CLIENTS)], {
+    const clients = spawn(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, 'serve-clients', target.url, String(o.clients), target.secretKey], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     children.push(clients);
@@ -312,13 +311,13 @@ async function endToEndStage(CLIENTS: number, RATE: number, SECONDS: number): Pr
     await fromClients('ready');
     const counts = async () => (await (toClients({ type: 'counts' }), fromClients<{ counts: number[] }>('counts'))).counts;
 
-    const authorization = `Basic ${Buffer.from(`${E2E_WRITE}:`).toString('base64')}`;
+    const authorization = `Basic ${Buffer.from(`${target.writeKey}:`).toString('base64')}`;
     let failedPosts = 0;
     const post = (batch: Record<string, unknown>[]) =>
       new Promise<void>((resolve) => {
         const body = JSON.stringify({ batch });
         const req = request(
-          { host: '127.0.0.1', port: collector.port, path: '/v1/batch', method: 'POST', agent, headers: { authorization, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+          { host: collector.hostname, port: collector.port, path: '/v1/batch', method: 'POST', agent, headers: { authorization, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
           (res) => {
             const at = now();
             if (res.statusCode === 200) toClients({ type: 'ok', ids: batch.map((e) => e.messageId as string), at });
@@ -335,25 +334,25 @@ async function endToEndStage(CLIENTS: number, RATE: number, SECONDS: number): Pr
       });
 
     // Warm-up (scorer start-up, JIT) and calibration: signals per event of this funnel.
+    const signalsBefore = await signalsWritten();
     const WARM = 8 * INTERLEAVE;
     const warmDeadline = Date.now() + 60_000;
-    for (let j = 0; j < WARM; j += 100) await post(Array.from({ length: Math.min(100, WARM - j) }, (_, k) => funnelEvent('w', j + k)));
+    for (let j = 0; j < WARM; j += 100) await post(Array.from({ length: Math.min(100, WARM - j) }, (_, k) => funnelEvent('w', run, j + k)));
     let warmSignals = -1;
     for (;;) {
-      if (scorer.child.exitCode !== null) throw new Error(`the scorer exited early:\n${scorer.output()}`);
-      if (Date.now() > warmDeadline) throw new Error(`no signals within 60 s of warm-up:\n${scorer.output()}`);
+      if (Date.now() > warmDeadline) throw new Error('no signals within 60 s of warm-up (is a scorer running?)');
       await new Promise((r) => setTimeout(r, 500));
-      const written = await signalsWritten();
+      const written = (await signalsWritten()) - signalsBefore;
       if (written > 0 && written === warmSignals && (await counts()).every((x) => x === written)) break;
       warmSignals = written;
     }
     const perEvent = warmSignals / WARM;
-    const EVENT_RATE = RATE / perEvent;
+    const EVENT_RATE = o.rate / perEvent;
     toClients({ type: 'measure' });
 
     // Measured window: every 10 ms, one batch of the events due by then (not awaited: keep-alive sockets).
-    const total = Math.round(EVENT_RATE * SECONDS);
-    const pids = { collector: collector.child.pid!, scorer: scorer.child.pid!, clients: clients.pid!, poster: process.pid };
+    const total = Math.round(EVENT_RATE * o.seconds);
+    const pids: Record<string, number> = { ...Object.fromEntries(target.processes.map((p) => [p.name, p.pid])), clients: clients.pid!, poster: process.pid };
     const cpuAtStart = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuOf(pid)]));
     const inflight = new Set<Promise<void>>();
     const start = now();
@@ -362,7 +361,7 @@ async function endToEndStage(CLIENTS: number, RATE: number, SECONDS: number): Pr
       const due = Math.min(total, Math.floor(((now() - start) / 1000) * EVENT_RATE));
       if (due > sent) {
         const batch: Record<string, unknown>[] = [];
-        for (; sent < due; sent++) batch.push(funnelEvent('e', sent));
+        for (; sent < due; sent++) batch.push(funnelEvent('e', run, sent));
         const p = post(batch).finally(() => inflight.delete(p));
         inflight.add(p);
       }
@@ -370,14 +369,14 @@ async function endToEndStage(CLIENTS: number, RATE: number, SECONDS: number): Pr
     }
     await Promise.all(inflight);
     const elapsed = (now() - start) / 1000;
-    const cpu = Object.entries(pids).map(([k, pid]) => `${k} ${(cpuOf(pid) - cpuAtStart[k]!).toFixed(1)} s`).join(', ');
+    const cpu = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuOf(pid) - cpuAtStart[k]!]));
 
     // Drain: until every client holds every signal written since the warm-up and no more are coming.
     const deadline = Date.now() + 10_000;
     let expected = -1;
     for (;;) {
       await new Promise((r) => setTimeout(r, 250));
-      const written = (await signalsWritten()) - warmSignals;
+      const written = (await signalsWritten()) - signalsBefore - warmSignals;
       const settled = written === expected && (await counts()).every((x) => x === written);
       expected = written;
       if (settled || Date.now() > deadline) break;
@@ -385,32 +384,50 @@ async function endToEndStage(CLIENTS: number, RATE: number, SECONDS: number): Pr
     const drainedIn = (now() - start) / 1000 - elapsed;
     toClients({ type: 'report' });
     const r = await fromClients<ClientsReport>('report');
-
-    const complete = r.counts.filter((x) => x === expected).length;
-    const fmt = (x: number) => x.toFixed(1);
-    console.log(
-      `e2e: ${CLIENTS} clients; collector (ingest + feed), scorer, clients and poster in separate processes; ${total} events posted in ${fmt(elapsed)} s ` +
-        `(${Math.round(total / elapsed)}/s, one /v1/batch every 10 ms, ${failedPosts} failed), ${perEvent.toFixed(2)} signals/event in warm-up`,
-    );
-    console.log(
-      `  ${expected} signals written (${Math.round(expected / elapsed)}/s achieved, target ${RATE}/s); ${r.n} deliveries measured of ${expected * CLIENTS} expected; ` +
-        `${complete}/${CLIENTS} clients got every signal (min ${Math.min(...r.counts)}, max ${Math.max(...r.counts)}), ${r.cutOff} cut off as slow; ` +
-        `${r.early} arrived before the clients process had heard of their 200 (${r.negative} before the 200 itself); drained ${fmt(drainedIn)} s after the last 200`,
-    );
-    console.log(`  CPU during the run: ${cpu} (of ${fmt(elapsed)} s, ${cpus().length} cores)`);
-    console.log(`  collector 200 → signal at client: p50 ${fmt(r.p50)} ms  p99 ${fmt(r.p99)} ms  max ${fmt(r.max)} ms`);
+    return {
+      clients: o.clients,
+      eventsPosted: total,
+      seconds: elapsed,
+      failedPosts,
+      signalsPerEvent: perEvent,
+      signals: expected,
+      deliveries: r.n,
+      lost: r.counts.reduce((sum, x) => sum + Math.max(0, expected - x), 0),
+      completeClients: r.counts.filter((x) => x === expected).length,
+      cutOff: r.cutOff,
+      early: r.early,
+      negative: r.negative,
+      drainedSeconds: drainedIn,
+      cpu,
+      p50: r.p50,
+      p99: r.p99,
+      max: r.max,
+    };
   } finally {
     agent.destroy();
     const running = children.filter((c) => c.exitCode === null && c.signalCode === null);
     for (const c of running) c.kill('SIGTERM');
     await Promise.race([Promise.all(running.map((c) => once(c, 'exit'))), new Promise((r) => setTimeout(r, 3_000))]);
     killAll(children);
-    await cleanupPrefix(redis, prefix);
-    redis.disconnect();
   }
 }
 
+/** The end-to-end stage's lines, as `npm run bench:feed` prints them. */
+export function printEndToEnd(r: EndToEndResult, clients: number): void {
+  const fmt = (x: number) => x.toFixed(1);
+  console.log(
+    `e2e: ${clients} clients; ${Object.keys(r.cpu).join(', ')} in separate processes; ${r.eventsPosted} events posted in ${fmt(r.seconds)} s ` +
+      `(${Math.round(r.eventsPosted / r.seconds)}/s, one /v1/batch every 10 ms, ${r.failedPosts} failed), ${r.signalsPerEvent.toFixed(2)} signals/event in warm-up`,
+  );
+  console.log(
+    `  ${r.signals} signals written (${Math.round(r.signals / r.seconds)}/s achieved); ${r.deliveries} deliveries measured of ${r.signals * clients} expected; ` +
+      `${r.completeClients}/${clients} clients got every signal (${r.lost} frames lost), ${r.cutOff} cut off as slow; ` +
+      `${r.early} arrived before the clients process had heard of their 200 (${r.negative} before the 200 itself); drained ${fmt(r.drainedSeconds)} s after the last 200`,
+  );
+  console.log(`  CPU during the run: ${Object.entries(r.cpu).map(([k, s]) => `${k} ${fmt(s)} s`).join(', ')} (of ${fmt(r.seconds)} s, ${cpus().length} cores)`);
+  console.log(`  collector 200 → signal at client: p50 ${fmt(r.p50)} ms  p99 ${fmt(r.p99)} ms  max ${fmt(r.max)} ms`);
+}
+
 if (process.argv[2] === 'serve') await serve(process.argv[3]!);
-else if (process.argv[2] === 'serve-collector') await serveCollector(process.argv[3]!);
-else if (process.argv[2] === 'serve-clients') await serveClients(Number(process.argv[3]), Number(process.argv[4]));
-else await main();
+else if (process.argv[2] === 'serve-clients') await serveClients(process.argv[3]!, Number(process.argv[4]), process.argv[5]!);
+else if (isMain(import.meta.url)) await main();

@@ -17,7 +17,7 @@
  * @example node --import tsx load-tests/bench-ingest.ts --seconds 12 --connections 32 --scenario both
  * @example node --import tsx load-tests/bench-ingest.ts --profile --scenario server
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { Agent, createServer, request } from 'node:http';
@@ -35,7 +35,9 @@ import { startCollector } from '../server/roles/collector.role.ts';
 import { gracefulShutdown } from '../server/shutdown.ts';
 import { KeyStore, generateKey } from '../server/keys/workspaces.ts';
 import { cleanupPrefix } from '../tests/helpers/redis.ts';
-import { BodyPool, SCENARIOS, type Scenario } from './payloads.ts';
+import { isMain } from './lib/cli.ts';
+import { procCpu, rssMb } from './lib/proc.ts';
+import { BodyPool, SCENARIOS, type RequestSource, type Scenario } from './payloads.ts';
 
 const SELF = fileURLToPath(import.meta.url);
 const SERVER_CORE = '0';
@@ -43,8 +45,7 @@ const LOADGEN_CORE = '1';
 /** The collector runs with the flags `npm start` gives it (a larger young generation: less GC). */
 const COLLECTOR_FLAGS = ['--max-semi-space-size=64'];
 /** Sockets the overload stage spreads its open-loop requests over: more than the collector admits at once. */
-const OVERLOAD_SOCKETS = 512;
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+export const OVERLOAD_SOCKETS = 512;
 
 // ---------------------------------------------------------------- server children
 
@@ -82,7 +83,8 @@ async function serve(kind: string | undefined): Promise<void> {
   throw new Error(`unknown server kind "${kind}"`);
 }
 
-interface Child {
+/** A server child of this bench: its process, pid and loopback port. */
+export interface Child {
   proc: ChildProcess;
   pid: number;
   port: number;
@@ -90,12 +92,14 @@ interface Child {
 
 const children = new Set<ChildProcess>();
 
-/** Starts a server child pinned to the server core; resolves with its port once it listens. */
-function startChild(kind: 'bare' | 'collector', env: Record<string, string>, nodeFlags: string[] = []): Promise<Child> {
-  const proc = spawn('taskset', ['-c', SERVER_CORE, process.execPath, ...nodeFlags, '--import', 'tsx', SELF, 'serve', kind], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+/**
+ * Starts a server child (`bare`: node:http + JSON.parse, the ceiling; `collector`: the real collector),
+ * pinned to the server core unless `pin` is false; resolves with its port once it listens.
+ */
+export function startChild(kind: 'bare' | 'collector', env: Record<string, string>, nodeFlags: string[] = [], pin = true): Promise<Child> {
+  const args = [...nodeFlags, '--import', 'tsx', SELF, 'serve', kind];
+  const options = { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] } satisfies SpawnOptions;
+  const proc = pin ? spawn('taskset', ['-c', SERVER_CORE, process.execPath, ...args], options) : spawn(process.execPath, args, options);
   children.add(proc);
   proc.once('exit', () => children.delete(proc));
   return new Promise((resolve, reject) => {
@@ -113,7 +117,7 @@ function startChild(kind: 'bare' | 'collector', env: Record<string, string>, nod
 }
 
 /** SIGTERM, then SIGKILL after 10 s; only ever a child this process started. */
-async function stopChild(proc: ChildProcess): Promise<void> {
+export async function stopChild(proc: ChildProcess): Promise<void> {
   if (proc.exitCode !== null || proc.signalCode !== null) return;
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
   proc.kill('SIGTERM');
@@ -124,25 +128,13 @@ async function stopChild(proc: ChildProcess): Promise<void> {
 
 // ---------------------------------------------------------------- /proc sampling
 
-/** CPU seconds (user + system, all threads) and the core it last ran on. */
-function procCpu(pid: number): { seconds: number; core: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // f[0] is field 3 (state)
-  return { seconds: (Number(f[11]) + Number(f[12])) / CLK_TCK, core: Number(f[36]) };
-}
-
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : 0;
-}
-
 /** Samples a server child's RSS and Redis's core every 100 ms during a stage. */
-function sampler(serverPid: number, redisPid: number | undefined) {
+function sampler(serverPid: number | undefined, redisPid: number | undefined) {
   let maxRss = 0;
   const cores = new Map<number, number>();
   const tick = () => {
     try {
-      maxRss = Math.max(maxRss, rssMb(serverPid));
+      if (serverPid) maxRss = Math.max(maxRss, rssMb(serverPid));
       if (redisPid) {
         const { core } = procCpu(redisPid);
         cores.set(core, (cores.get(core) ?? 0) + 1);
@@ -165,7 +157,8 @@ function sampler(serverPid: number, redisPid: number | undefined) {
 
 // ---------------------------------------------------------------- load
 
-interface StageResult {
+/** One measured stage: answers, latency, and what the server, Redis and the load generator used. */
+export interface StageResult {
   stage: string;
   connections: number;
   seconds: number;
@@ -183,13 +176,16 @@ interface StageResult {
   startRssMb: number;
   /** Open loop only: requests/s started, whatever the answers. */
   offered?: number;
+  /** Open loop only: 429/503 answers without a Retry-After header. */
+  noRetryAfter?: number;
 }
 
-interface LoadOptions {
+export interface LoadOptions {
   stage: string;
-  server: Child;
+  /** Where to send; `pid` (a process on this machine) for its CPU and RSS. */
+  server: { port: number; pid?: number };
   redisPid: number | undefined;
-  pool: BodyPool;
+  pool: RequestSource;
   connections: number;
   seconds: number;
   warmupSeconds: number;
@@ -197,7 +193,7 @@ interface LoadOptions {
   openLoop?: { rate: number; sockets: number };
 }
 
-type Measured = Pick<StageResult, 'seconds' | 'ok' | 'statuses' | 'errors' | 'timeouts' | 'p50' | 'p99' | 'offered'>;
+type Measured = Pick<StageResult, 'seconds' | 'ok' | 'statuses' | 'errors' | 'timeouts' | 'p50' | 'p99' | 'offered' | 'noRetryAfter'>;
 
 function fromAutocannon(r: autocannon.Result): Measured {
   const statuses = Object.fromEntries(Object.entries(r.statusCodeStats ?? {}).map(([k, v]) => [k, v.count ?? 0]));
@@ -209,23 +205,25 @@ function fromAutocannon(r: autocannon.Result): Measured {
  * so an overloaded server really is offered that rate (a closed loop would slow down with it).
  * Latency counts from the scheduled start, so time queued for a free socket is included.
  */
-async function openLoop(port: number, pool: BodyPool, rate: number, sockets: number, seconds: number): Promise<Measured> {
+export async function openLoop(port: number, pool: RequestSource, rate: number, sockets: number, seconds: number): Promise<Measured> {
   const agent = new Agent({ keepAlive: true, maxSockets: sockets });
   const statuses: Record<string, number> = {};
   const latencies: number[] = [];
   let errors = 0;
+  let noRetryAfter = 0;
   let outstanding = 0;
   let drained: () => void = () => undefined;
   const send = () => {
-    const body = pool.next();
+    const { path, body } = pool.nextRequest();
     const started = performance.now();
     outstanding++;
     const done = () => {
       if (--outstanding === 0) drained();
     };
     const req = request(
-      { host: '127.0.0.1', port, method: 'POST', path: '/v1/batch', agent, headers: { 'content-type': 'text/plain', 'content-length': body.length } },
+      { host: '127.0.0.1', port, method: 'POST', path, agent, headers: { 'content-type': 'text/plain', 'content-length': body.length } },
       (res) => {
+        if ((res.statusCode === 429 || res.statusCode === 503) && !res.headers['retry-after']) noRetryAfter++;
         res.resume();
         res.once('end', () => {
           const s = String(res.statusCode);
@@ -260,11 +258,14 @@ async function openLoop(port: number, pool: BodyPool, rate: number, sockets: num
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-  return { seconds: elapsed, ok: statuses['200'] ?? 0, statuses, errors, timeouts: outstanding, p50: at(0.5), p99: at(0.99), offered: sent / seconds };
+  return { seconds: elapsed, ok: statuses['200'] ?? 0, statuses, errors, timeouts: outstanding, p50: at(0.5), p99: at(0.99), offered: sent / seconds, noRetryAfter };
 }
 
-/** Drives `POST /v1/batch` with fresh bodies and measures the server, Redis and this process. */
-async function load(o: LoadOptions): Promise<StageResult> {
+/**
+ * Drives the server with fresh bodies from `o.pool` (closed loop with autocannon, or open loop) and
+ * measures the server, Redis and this process.
+ */
+export async function load(o: LoadOptions): Promise<StageResult> {
   const base: autocannon.Options = {
     url: `http://127.0.0.1:${o.server.port}`,
     connections: o.connections,
@@ -273,18 +274,18 @@ async function load(o: LoadOptions): Promise<StageResult> {
     requests: [
       {
         method: 'POST',
-        path: '/v1/batch',
         headers: { 'content-type': 'text/plain' },
-        setupRequest: (req) => ({ ...req, body: o.pool.next() }),
+        setupRequest: (req) => ({ ...req, ...o.pool.nextRequest() }),
       },
     ],
   };
   if (o.warmupSeconds > 0) await autocannon({ ...base, duration: o.warmupSeconds });
-  const startRssMb = rssMb(o.server.pid);
-  const s0 = procCpu(o.server.pid);
+  const pid = o.server.pid;
+  const startRssMb = pid ? rssMb(pid) : NaN;
+  const s0 = pid ? procCpu(pid) : undefined;
   const r0 = o.redisPid ? procCpu(o.redisPid) : undefined;
   const l0 = process.cpuUsage();
-  const samples = sampler(o.server.pid, o.redisPid);
+  const samples = sampler(pid, o.redisPid);
   const r: Measured = o.openLoop ? await openLoop(o.server.port, o.pool, o.openLoop.rate, o.openLoop.sockets, o.seconds) : fromAutocannon(await autocannon({ ...base, duration: o.seconds }));
   const { maxRss, redisCores } = samples.stop();
   const l1 = process.cpuUsage(l0);
@@ -292,7 +293,7 @@ async function load(o: LoadOptions): Promise<StageResult> {
     stage: o.stage,
     connections: o.openLoop?.sockets ?? o.connections,
     ...r,
-    serverCpu: (procCpu(o.server.pid).seconds - s0.seconds) / r.seconds,
+    serverCpu: pid && s0 ? (procCpu(pid).seconds - s0.seconds) / r.seconds : NaN,
     loadgenCpu: (l1.user + l1.system) / 1e6 / r.seconds,
     redisCpu: o.redisPid && r0 ? (procCpu(o.redisPid).seconds - r0.seconds) / r.seconds : undefined,
     redisCores,
@@ -302,7 +303,7 @@ async function load(o: LoadOptions): Promise<StageResult> {
 }
 
 /** Events the collector counted, by outcome, and requests it shed, by reason, from its own /metrics. */
-async function ingestCounts(port: number): Promise<Record<string, number>> {
+export async function ingestCounts(port: number): Promise<Record<string, number>> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const out: Record<string, number> = {};
   for (const m of text.matchAll(/^warmline_ingest_events_total\{outcome="(\w+)"\} (\d+)/gm)) out[m[1] as string] = Number(m[2]);
@@ -540,4 +541,4 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[2] === 'serve') await serve(process.argv[3]);
-else await main();
+else if (isMain(import.meta.url)) await main();

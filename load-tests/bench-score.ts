@@ -2,7 +2,7 @@
  * Scorer benchmark (`npm run bench:score`), two stages, on loopback with a throw-away key prefix:
  * 1. Throughput: the log is prefilled with N scoring events (pages and intent events over many users,
  *    entries of 1-20 events as the collector writes them) and one scorer process (`warmline scorer`,
- *    pinned to one core when taskset exists) drains it: events/s and the scorer's CPU-seconds.
+ *    started first and holding every partition) drains it: events/s and the scorer's CPU-seconds.
  * 2. Latency: events are posted to an in-process collector at a steady RATE events/s while the same
  *    scorer process runs; for every signal that appears on the signals streams, the time from the
  *    collector's 200 for its triggering event to the signal being readable (p50/p99).
@@ -10,7 +10,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
 import type { StoredEvent } from '../schema/stored-event.ts';
 import type { Signal } from '../schema/signal.ts';
 import { collectorDeps, createCollectorApp } from '../server/collector.ts';
@@ -21,9 +21,13 @@ import { Metrics } from '../server/metrics.ts';
 import { createRedis, waitReady } from '../server/redis.ts';
 import { scorerKeys } from '../scoring/runtime/keys.ts';
 import { SCORER_GROUP } from '../scoring/runtime/scorer.ts';
-import { startRole, killAll } from '../tests/helpers/child.ts';
+import { startRole, killAll, type RoleProcess } from '../tests/helpers/child.ts';
+import { waitFor } from '../tests/helpers/wait.ts';
+import { leaseKey } from '../server/log/leases.ts';
 import { cleanupPrefix, drained, testPrefix } from '../tests/helpers/redis.ts';
 import { lines, storedEvent } from '../tests/helpers/stored-events.ts';
+import { isMain } from './lib/cli.ts';
+import { procCpu, quantile } from './lib/proc.ts';
 
 const N = Number(process.argv[2] ?? 100_000);
 const RATE = Number(process.argv[3] ?? 5_000);
@@ -33,11 +37,8 @@ const WRITE_KEY = 'wk_bench_score_0001';
 const PAGES = ['/pricing', '/docs/start', '/integrations', '/customers/acme', '/support', '/blog/post'];
 const TRACKS = ['Demo Requested', 'Invite Sent', 'Webinar Registered', 'Trial Started'];
 
-const cpuSeconds = (pid: number) => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-};
-const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? NaN;
+const cpuSeconds = (pid: number) => procCpu(pid).seconds;
+const pct = (xs: number[], q: number) => quantile([...xs].sort((a, b) => a - b), q);
 
 function scoringEvent(i: number, users: number, at: number): StoredEvent {
   const userKey = `u${(i * 7919) % users}`;
@@ -49,6 +50,45 @@ function scoringEvent(i: number, users: number, at: number): StoredEvent {
   return storedEvent({ workspaceId: 'ws-bench', messageId: `b${i}`, userKey, type: page ? 'page' : 'track', timestamp: iso, receivedAt: iso, event });
 }
 
+/**
+ * Stage 1: prefills `prefix`'s log with `n` scoring events and times one `warmline scorer` process
+ * draining it. The scorer is left running (in `children`) for stage 2.
+ */
+export async function scorerThroughput(redis: Redis, prefix: string, N: number, children: ChildProcess[]): Promise<{ eventsPerS: number; perCpuS: number; seconds: number; scorer: RoleProcess }> {
+  const keys = logKeys(prefix, PARTITIONS);
+  const start = Date.now() - N * 10;
+  const pipe = redis.pipeline();
+  for (let i = 0; i < N; ) {
+    const size = 1 + (i % 20);
+    const byPartition = new Map<number, StoredEvent[]>();
+    for (let j = i; j < Math.min(N, i + size); j++) {
+      const e = scoringEvent(j, 20_000, start + j * 10);
+      const p = partitionOf(e.userKey, PARTITIONS);
+      byPartition.set(p, [...(byPartition.get(p) ?? []), e]);
+    }
+    for (const [p, evs] of byPartition) pipe.xadd(keys.stream(p), '*', 'ev', lines(evs));
+    i += size;
+  }
+  // The scorer first, holding every partition: the timing starts when the entries land, not at start-up.
+  const env = { WARMLINE_REDIS_PREFIX: prefix, WARMLINE_PARTITIONS: String(PARTITIONS), LOG_LEVEL: 'warn' };
+  const scorer = startRole('scorer', env, children);
+  await waitFor(async () => {
+    if (scorer.child.exitCode !== null) throw new Error(`the scorer exited early:\n${scorer.output()}`);
+    return (await redis.exists(...keys.streams().map((_, p) => leaseKey(prefix, SCORER_GROUP, p)))) === PARTITIONS;
+  }, { timeoutMs: 60_000, what: 'the scorer to lease every partition' });
+  const t0 = Date.now();
+  const cpu0 = cpuSeconds(scorer.child.pid!);
+  await pipe.exec();
+  for (;;) {
+    if (await drained(redis, keys.streams(), SCORER_GROUP).catch(() => false)) break;
+    if (scorer.child.exitCode !== null) throw new Error(`the scorer exited early:\n${scorer.output()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const secs = (Date.now() - t0) / 1000;
+  const cpu = cpuSeconds(scorer.child.pid!) - cpu0;
+  return { eventsPerS: N / secs, perCpuS: N / cpu, seconds: secs, scorer };
+}
+
 async function main(): Promise<void> {
   const prefix = testPrefix();
   const config = loadConfig({ WARMLINE_REDIS_PREFIX: prefix, WARMLINE_PARTITIONS: String(PARTITIONS), LOG_LEVEL: 'silent', WARMLINE_RATE_LIMIT_EPS: '0' });
@@ -58,33 +98,8 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   try {
     // Stage 1: drain a prefilled log.
-    const start = Date.now() - N * 10;
-    const pipe = redis.pipeline();
-    for (let i = 0; i < N; ) {
-      const size = 1 + (i % 20);
-      const byPartition = new Map<number, StoredEvent[]>();
-      for (let j = i; j < Math.min(N, i + size); j++) {
-        const e = scoringEvent(j, 20_000, start + j * 10);
-        const p = partitionOf(e.userKey, PARTITIONS);
-        byPartition.set(p, [...(byPartition.get(p) ?? []), e]);
-      }
-      for (const [p, evs] of byPartition) pipe.xadd(keys.stream(p), '*', 'ev', lines(evs));
-      i += size;
-    }
-    await pipe.exec();
-    const env = { WARMLINE_REDIS_PREFIX: prefix, WARMLINE_PARTITIONS: String(PARTITIONS), LOG_LEVEL: 'warn' };
-    const scorer = startRole('scorer', env, children);
-    await once(scorer.child, 'spawn');
-    const t0 = Date.now();
-    const cpu0 = cpuSeconds(scorer.child.pid!);
-    for (;;) {
-      if (await drained(redis, keys.streams(), SCORER_GROUP).catch(() => false)) break;
-      if (scorer.child.exitCode !== null) throw new Error(`the scorer exited early:\n${scorer.output()}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const secs = (Date.now() - t0) / 1000;
-    const cpu = cpuSeconds(scorer.child.pid!) - cpu0;
-    console.log(`throughput: ${N} events in ${secs.toFixed(2)} s = ${Math.round(N / secs)} events/s (scorer CPU ${cpu.toFixed(2)} s = ${Math.round(N / cpu)} events per CPU-second; includes process start-up)`);
+    const { eventsPerS, perCpuS, seconds: secs, scorer } = await scorerThroughput(redis, prefix, N, children);
+    console.log(`throughput: ${N} events in ${secs.toFixed(2)} s = ${Math.round(eventsPerS)} events/s (scorer CPU ${(N / perCpuS).toFixed(2)} s = ${Math.round(perCpuS)} events per CPU-second; after start-up)`);
 
     // Stage 2: steady RATE through the collector, latency to the signal.
     const deps = collectorDeps(config, redis, createLogger('silent'), new Metrics());
@@ -149,4 +164,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (isMain(import.meta.url)) await main();

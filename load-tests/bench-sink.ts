@@ -1,5 +1,6 @@
 /**
- * Sink throughput into the embedded engine: prefills the log with N realistic stored events (entries
+ * Sink throughput into the embedded engine (and, as the anchor, a raw insert of the same rows into it):
+ * prefills the log with N realistic stored events (entries
  * of 1-40 events, as the collector writes them), then times the sink draining it into ClickHouse, with
  * a breakdown: time spent waiting for ClickHouse's inserts, and the busy time of the JS thread
  * (event-loop utilisation) over the drain.
@@ -7,6 +8,7 @@
  * Needs Redis on REDIS_URL (default 127.0.0.1:6379); uses a throw-away key prefix and data dir.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StoredEvent } from '../schema/stored-event.ts';
@@ -16,16 +18,17 @@ import { logKeys, partitionOf } from '../server/log/keys.ts';
 import { createLogger } from '../server/logger.ts';
 import { createRedis, waitReady } from '../server/redis.ts';
 import { createClickHouseSink, SINK_GROUP } from '../server/sink/clickhouse.sink.ts';
+import { insertLines } from '../server/sink/insert.ts';
 import { cleanupPrefix, drained, testPrefix } from '../tests/helpers/redis.ts';
 import { lines, storedEvent } from '../tests/helpers/stored-events.ts';
+import { isMain } from './lib/cli.ts';
 
-const N = Number(process.argv[2] ?? 200_000);
-const BATCH = Number(process.argv[3] ?? 20_000);
 const PARTITIONS = 8;
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const NAMES = ['Product Viewed', 'Product Added', 'Checkout Started', 'Order Completed', 'Signed Up', 'Pricing Viewed'];
 
-function realistic(i: number): StoredEvent {
+/** Stored event `i` of a deterministic, realistic stream (3 workspaces, 10k users, product pages and commerce events). */
+export function realistic(i: number): StoredEvent {
   const userKey = `user-${i % 10_000}`;
   const t = new Date(Date.UTC(2024, 4, 1) + i * 1_000).toISOString();
   const path = `/products/${i % 300}`;
@@ -57,7 +60,25 @@ function realistic(i: number): StoredEvent {
   });
 }
 
-async function main(): Promise<void> {
+/** What `sinkThroughput` measured. */
+export interface SinkResult {
+  rows: number;
+  rowsPerS: number;
+  /** The anchor: the same rows inserted straight into the engine (no Redis, no sink), batch by batch. */
+  rawRowsPerS: number;
+  stored: number;
+  bytesPerEvent: number;
+  insertMs: number;
+  jsBusyMs: number;
+  jsUtilisation: number;
+  cpuMs: number;
+}
+
+/**
+ * Prefills a throw-away log with `N` realistic events, times the sink draining it into a fresh
+ * embedded engine, then times a raw insert of the same rows into the same engine as the anchor.
+ */
+export async function sinkThroughput(N: number, BATCH: number): Promise<SinkResult> {
   const log = createLogger('warn');
   const prefix = testPrefix();
   const keys = logKeys(prefix, PARTITIONS);
@@ -93,7 +114,6 @@ async function main(): Promise<void> {
       }
     }
     await pipe.exec();
-    process.stdout.write(`prefilled ${N} events in ${queued} entries (${(bytes / N).toFixed(0)} B/event)\n`);
 
     let rows = 0;
     let insertMs = 0;
@@ -125,11 +145,26 @@ async function main(): Promise<void> {
     await sink.stop();
     const rs = await ch.query({ query: 'SELECT count() AS c FROM events FINAL', format: 'JSONEachRow' });
     const [stored] = await rs.json<{ c: string }>();
-    process.stdout.write(
-      `sink: ${rows} rows in ${(ms / 1000).toFixed(2)} s = ${Math.round((rows / ms) * 1000)} rows/s (batch ${BATCH}); events FINAL ${stored?.c}\n` +
-        `  waiting for inserts ${Math.round(insertMs)} ms; JS thread busy ${Math.round(js.active)} ms (${(js.utilization * 100).toFixed(0)}%); ` +
-        `process CPU ${Math.round((cpu.user + cpu.system) / 1000)} ms (all threads, engine included)\n`,
-    );
+    // The anchor: the same rows (same messageIds: merged away later), straight into the engine in sink-sized inserts.
+    let rawMs = 0;
+    for (let from = 0; from < N; from += BATCH) {
+      const text = lines(Array.from({ length: Math.min(BATCH, N - from) }, (_, k) => realistic(from + k)));
+      const t = performance.now();
+      const outcome = await insertLines(ch, { events: text, rejects: '' });
+      rawMs += performance.now() - t;
+      if (outcome.kind !== 'ok') throw new Error(`raw insert failed: ${String(outcome.err)}`);
+    }
+    return {
+      rows,
+      rowsPerS: (rows / ms) * 1000,
+      rawRowsPerS: (N / rawMs) * 1000,
+      stored: Number(stored?.c),
+      bytesPerEvent: bytes / N,
+      insertMs,
+      jsBusyMs: js.active,
+      jsUtilisation: js.utilization,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+    };
   } finally {
     await cleanupPrefix(redis, prefix);
     redis.disconnect();
@@ -139,4 +174,16 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+async function main(): Promise<void> {
+  const N = Number(process.argv[2] ?? 200_000);
+  const BATCH = Number(process.argv[3] ?? 20_000);
+  const r = await sinkThroughput(N, BATCH);
+  process.stdout.write(
+    `prefilled ${N} events (${r.bytesPerEvent.toFixed(0)} B/event)\n` +
+      `sink: ${r.rows} rows = ${Math.round(r.rowsPerS)} rows/s (batch ${BATCH}); events FINAL ${r.stored}; raw insert of the same rows ${Math.round(r.rawRowsPerS)} rows/s\n` +
+      `  waiting for inserts ${Math.round(r.insertMs)} ms; JS thread busy ${Math.round(r.jsBusyMs)} ms (${(r.jsUtilisation * 100).toFixed(0)}%); ` +
+      `process CPU ${Math.round(r.cpuMs)} ms (all threads, engine included)\n`,
+  );
+}
+
+if (isMain(import.meta.url)) await main();

@@ -1,4 +1,8 @@
 import type { EventType } from '../schema/events.ts';
+import { LIBRARY, LOCALES, prng, REFERRERS, TIMEZONES, USER_AGENTS } from './generator.ts';
+
+/** The PRNG lives with the shared generator; re-exported for the benchmarks that import it from here. */
+export { prng };
 
 /**
  * Request bodies shaped like `{ batch, sentAt, writeKey }` holding track/page/identify events (~800 B each)
@@ -11,36 +15,12 @@ import type { EventType } from '../schema/events.ts';
  * the collector's dedupe would make the benchmark trivially cheap.
  */
 
-/** mulberry32: a tiny, fast, seedable PRNG (uniform in [0, 1)). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 type Rand = () => number;
 const pick = <T>(rand: Rand, xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
 const hex = (rand: Rand, n: number) => Array.from({ length: n }, () => Math.floor(rand() * 16).toString(16)).join('');
 /** A version-4 UUID drawn from `rand`. */
 const uuid = (rand: Rand) => `${hex(rand, 8)}-${hex(rand, 4)}-4${hex(rand, 3)}-${pick(rand, ['8', '9', 'a', 'b'])}${hex(rand, 3)}-${hex(rand, 12)}`;
 
-const USER_AGENTS = [
-  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36',
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36 Edg/126.0.0.0',
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:127.0) Gecko/20100101 Firefox/127.0',
-  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15',
-  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
-  'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.6478.71 Mobile Safari/537.36',
-  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/125.0.0.0 Safari/537.36',
-] as const;
-const LOCALES = ['en-US', 'en-GB', 'de-DE', 'fr-FR', 'es-ES', 'nl-NL', 'pt-BR'] as const;
-const TIMEZONES = ['America/New_York', 'America/Los_Angeles', 'Europe/London', 'Europe/Berlin', 'Europe/Paris', 'America/Sao_Paulo'] as const;
-const REFERRERS = ['', 'https://www.google.com/', 'https://www.linkedin.com/', 'https://news.ycombinator.com/', 'https://duckduckgo.com/'] as const;
 const PAGES = [
   { path: '/', title: 'Warmline - Real-time intent scoring for B2B teams' },
   { path: '/pricing', title: 'Pricing | Warmline' },
@@ -65,6 +45,11 @@ interface Visitor {
 
 export type Scenario = 'browser' | 'server';
 export const SCENARIOS: readonly Scenario[] = ['browser', 'server'];
+
+/** Where each request goes and what it carries: what the load generators draw from. */
+export interface RequestSource {
+  nextRequest(): { path: string; body: Buffer };
+}
 
 export interface PayloadOptions {
   /** `browser` (one visitor per batch, the default) or `server` (many users per batch). */
@@ -99,7 +84,7 @@ function envelope(rand: Rand, v: Visitor, at: number, type: EventType, pageInfo:
       page: pageInfo,
       userAgent: v.userAgent,
       locale: v.locale,
-      library: { name: 'analytics.js', version: 'npm:next-1.72.0' },
+      library: LIBRARY,
       timezone: v.timezone,
       ...(pageInfo.search ? { campaign: { source: 'google', medium: 'cpc', name: 'q3-launch' } } : {}),
     },
@@ -155,7 +140,7 @@ const UUID_OFFSET = '"ajs-next-'.length + 13 + 1;
  * A pool of pre-built batch bodies. `next()` returns a new Buffer whose messageIds have their first
  * 8 uuid hex digits overwritten with a per-request counter, so no two requests share a messageId.
  */
-export class BodyPool {
+export class BodyPool implements RequestSource {
   readonly bodies: Buffer[] = [];
   /** Per body, the byte offsets of each messageId's uuid. */
   private readonly idOffsets: number[][] = [];
@@ -213,5 +198,10 @@ export class BodyPool {
     for (let d = 0; d < 8; d++) HEX_STAMP[d] = HEX_DIGITS[(n >>> (28 - 4 * d)) & 15] as number;
     for (const at of this.idOffsets[i] as number[]) for (let d = 0; d < 8; d++) body[at + d] = HEX_STAMP[d] as number;
     return body;
+  }
+
+  /** `next()` as a request to `/v1/batch`. */
+  nextRequest(): { path: string; body: Buffer } {
+    return { path: '/v1/batch', body: this.next() };
   }
 }
