@@ -68,6 +68,8 @@ async function start(rt: Runtime): Promise<void> {
       `Browser tracker: see events flow from the demo site at ${url}/demo/`,
       `  the snippet for your site: ${url}/tracker/snippet?writeKey=${dev.writeKey}`,
       '',
+      `Dashboards (live feed of hot leads, profiles, segments): ${url}/app/  (sign in with the dev secret key)`,
+      '',
     ].join('\n') + '\n',
   );
 }

@@ -17,9 +17,13 @@ export const fmtPct = (n: number) => percent.format(n);
 /** Points with their sign: `+40`, `-10`, `+2.5`. */
 export const fmtPoints = (n: number) => `${n > 0 ? '+' : ''}${decimal.format(n)}`;
 
-/** "2 min ago" (from `now`, default the current time). */
+/**
+ * "2 min ago" (from `now`, default the current time). Up to a minute ahead reads "now": `now` is
+ * refreshed only every few seconds, so a signal that just arrived is slightly in its future.
+ */
 export function fmtAgo(iso: string, now = Date.now()): string {
-  const s = Math.round((Date.parse(iso) - now) / 1000);
+  const ahead = Math.round((Date.parse(iso) - now) / 1000);
+  const s = ahead > 0 && ahead < 60 ? 0 : ahead;
   const abs = Math.abs(s);
   if (abs < 45) return relative.format(s, 'second');
   if (abs < 2700) return relative.format(Math.round(s / 60), 'minute');
