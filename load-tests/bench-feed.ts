@@ -182,8 +182,17 @@ function funnelEvent(tag: 'w' | 'e', run: string, j: number): Record<string, unk
     : { type: 'track', event: 'Demo Requested', userId, messageId, timestamp, properties: { source: 'pricing' } };
 }
 
+/** Background users: each views a blog post now and then, which scores (decay, counters) but signals nothing once they are warm. */
+const BACKGROUND_USERS = 2_000;
+
+/** Background event `j` of run `run`: a page view by one of BACKGROUND_USERS already-seen users. */
+function backgroundEvent(run: string, j: number): Record<string, unknown> {
+  const userId = `b${run}-u${j % BACKGROUND_USERS}`;
+  return { type: 'page', name: 'Blog', userId, messageId: `b${run}-${j}`, timestamp: new Date().toISOString(), properties: { path: '/blog/post', title: 'Blog' } };
+}
+
 /** Parent → clients process. */
-type ToClients = { type: 'ok'; ids: string[]; at: number } | { type: 'counts' } | { type: 'measure' } | { type: 'report' };
+type ToClients = { type: 'ok'; ids: string[]; at: number } | { type: 'counts' } | { type: 'reset' } | { type: 'measure' } | { type: 'report' };
 interface ClientsReport { type: 'report'; n: number; p50: number; p99: number; max: number; counts: number[]; early: number; negative: number; cutOff: number }
 
 /**
@@ -229,6 +238,7 @@ async function serveClients(url: string, CLIENTS: number, secretKey: string): Pr
   process.on('message', (m: ToClients) => {
     if (m.type === 'ok') for (const id of m.ids) okAt.set(id, m.at);
     else if (m.type === 'counts') send({ type: 'counts', counts });
+    else if (m.type === 'reset') counts.fill(0);
     else if (m.type === 'measure') {
       counts.fill(0);
       measuring = true;
@@ -252,7 +262,10 @@ async function serveClients(url: string, CLIENTS: number, secretKey: string): Pr
 /** What one end-to-end run measured (see `endToEnd`). */
 export interface EndToEndResult {
   clients: number;
+  /** Every event posted in the window: funnel events and background events. */
   eventsPosted: number;
+  /** Of those, background events (score, never signal). */
+  backgroundPosted: number;
   seconds: number;
   failedPosts: number;
   signalsPerEvent: number;
@@ -280,7 +293,7 @@ export interface EndToEndResult {
  * signals/s for SECONDS; for every signal at every client, the delay from the collector's 200 for its
  * triggering event to the frame's receipt, and whether every client got every signal.
  */
-export async function endToEnd(target: Target, o: { clients: number; rate: number; seconds: number }): Promise<EndToEndResult> {
+export async function endToEnd(target: Target, o: { clients: number; rate: number; seconds: number; eventsRate?: number }): Promise<EndToEndResult> {
   const { redis } = target;
   const sk = scorerKeys(target.logKeys);
   const run = Date.now().toString(36);
@@ -333,6 +346,22 @@ export async function endToEnd(target: Target, o: { clients: number; rate: numbe
         req.end(body);
       });
 
+    // Background users are seen once first (their entry into activity segments signals); once every
+    // client has those signals, the clients' counts start again from zero.
+    if (o.eventsRate !== undefined) {
+      const base = await signalsWritten();
+      for (let j = 0; j < BACKGROUND_USERS; j += 100) await post(Array.from({ length: Math.min(100, BACKGROUND_USERS - j) }, (_, k) => backgroundEvent(run, j + k)));
+      const deadline = Date.now() + 60_000;
+      for (let last = -1; ; ) {
+        if (Date.now() > deadline) throw new Error('the background users’ first signals did not settle within 60 s (is a scorer running?)');
+        await new Promise((r) => setTimeout(r, 500));
+        const written = (await signalsWritten()) - base;
+        if (written > 0 && written === last && (await counts()).every((x) => x === written)) break;
+        last = written;
+      }
+      toClients({ type: 'reset' });
+    }
+
     // Warm-up (scorer start-up, JIT) and calibration: signals per event of this funnel.
     const signalsBefore = await signalsWritten();
     const WARM = 8 * INTERLEAVE;
@@ -348,20 +377,27 @@ export async function endToEnd(target: Target, o: { clients: number; rate: numbe
     }
     const perEvent = warmSignals / WARM;
     const EVENT_RATE = o.rate / perEvent;
+    // Background events fill up to the asked total rate: most real events signal nothing.
+    const BACKGROUND_RATE = Math.max(0, (o.eventsRate ?? 0) - EVENT_RATE);
     toClients({ type: 'measure' });
 
     // Measured window: every 10 ms, one batch of the events due by then (not awaited: keep-alive sockets).
     const total = Math.round(EVENT_RATE * o.seconds);
+    const backgroundTotal = Math.round(BACKGROUND_RATE * o.seconds);
     const pids: Record<string, number> = { ...Object.fromEntries(target.processes.map((p) => [p.name, p.pid])), clients: clients.pid!, poster: process.pid };
     const cpuAtStart = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuOf(pid)]));
     const inflight = new Set<Promise<void>>();
     const start = now();
     let sent = 0;
-    while (sent < total) {
-      const due = Math.min(total, Math.floor(((now() - start) / 1000) * EVENT_RATE));
-      if (due > sent) {
+    let background = 0;
+    while (sent < total || background < backgroundTotal) {
+      const since = (now() - start) / 1000;
+      const due = Math.min(total, Math.floor(since * EVENT_RATE));
+      const backgroundDue = Math.min(backgroundTotal, Math.floor(since * BACKGROUND_RATE));
+      if (due > sent || backgroundDue > background) {
         const batch: Record<string, unknown>[] = [];
         for (; sent < due; sent++) batch.push(funnelEvent('e', run, sent));
+        for (; background < backgroundDue; background++) batch.push(backgroundEvent(run, BACKGROUND_USERS + background));
         const p = post(batch).finally(() => inflight.delete(p));
         inflight.add(p);
       }
@@ -386,7 +422,8 @@ export async function endToEnd(target: Target, o: { clients: number; rate: numbe
     const r = await fromClients<ClientsReport>('report');
     return {
       clients: o.clients,
-      eventsPosted: total,
+      eventsPosted: total + backgroundTotal,
+      backgroundPosted: backgroundTotal,
       seconds: elapsed,
       failedPosts,
       signalsPerEvent: perEvent,
@@ -417,7 +454,8 @@ export function printEndToEnd(r: EndToEndResult, clients: number): void {
   const fmt = (x: number) => x.toFixed(1);
   console.log(
     `e2e: ${clients} clients; ${Object.keys(r.cpu).join(', ')} in separate processes; ${r.eventsPosted} events posted in ${fmt(r.seconds)} s ` +
-      `(${Math.round(r.eventsPosted / r.seconds)}/s, one /v1/batch every 10 ms, ${r.failedPosts} failed), ${r.signalsPerEvent.toFixed(2)} signals/event in warm-up`,
+      `(${Math.round(r.eventsPosted / r.seconds)}/s, ${r.backgroundPosted} of them background; one /v1/batch every 10 ms, ${r.failedPosts} failed), ` +
+      `${r.signalsPerEvent.toFixed(2)} signals per funnel event in warm-up`,
   );
   console.log(
     `  ${r.signals} signals written (${Math.round(r.signals / r.seconds)}/s achieved); ${r.deliveries} deliveries measured of ${r.signals * clients} expected; ` +
