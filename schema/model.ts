@@ -286,6 +286,11 @@ export const ScoringModel = z
     segments: z.array(Segment).max(200).default([]),
     thresholds: z.array(Threshold).max(20).default([]),
     analytics: Analytics.optional(),
+    /**
+     * Traits a sales rep needs beside a score (company, title, country…): kept in the score state and sent
+     * with every signal even when no rule reads them. `group.` reads the group call's traits.
+     */
+    keyTraits: z.array(z.string().min(1).max(256)).max(20).optional(),
   })
   .superRefine((m, ctx) => {
     const unique = (key: 'rules' | 'fit' | 'counters' | 'segments' | 'thresholds', ids: string[]) => {

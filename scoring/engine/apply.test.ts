@@ -112,6 +112,18 @@ describe('applyEvent', () => {
   });
 });
 
+describe('key traits', () => {
+  it('keeps the traits a model lists as key even when no rule reads them, and only those', () => {
+    const cm = model(`
+keyTraits: [company, group.name]
+rules:
+  - { id: demo, when: { event: Demo Requested }, points: 50 }
+`);
+    const r = run(cm, [identify({ company: 'Acme', title: 'VP', email: 'a@acme.io' }, T0), group({ name: 'Acme Inc' }, T0 + 1)]);
+    expect(r.state!.tr).toEqual({ company: 'Acme', 'group.name': 'Acme Inc' });
+  });
+});
+
 describe('sessions', () => {
   it('counts the first event and each return after the idle gap', () => {
     const cm = model(`

@@ -117,7 +117,7 @@ export function compileModel(model: ScoringModel): CompiledModel {
     hooks.push({ kind: 'count', order: order++, match: compileMatch(c.when), counter });
   }
 
-  const keys = new Set(model.fit.map((f) => f.trait));
+  const keys = new Set([...(model.keyTraits ?? []), ...model.fit.map((f) => f.trait)]);
   for (const s of model.segments) {
     traitKeys(s.enter, keys);
     if (s.exit) traitKeys(s.exit, keys);

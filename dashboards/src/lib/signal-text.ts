@@ -7,9 +7,9 @@ export function signalLabel(s: Signal): string {
   return `Crossed ${s.threshold ?? 'threshold'} ${s.direction === 'down' ? '↓' : '↑'}`;
 }
 
-/** The key traits a card shows, in this order when present (company, title, country), then a few others. */
+/** The key traits a card shows, in this order when present (name, company, title, country), then a few others. */
 export function keyTraits(traits: Signal['traits'], max = 4): [string, string][] {
-  const preferred = ['company', 'company.name', 'group.name', 'title', 'country', 'email'];
+  const preferred = ['name', 'company', 'company.name', 'group.name', 'title', 'country', 'email'];
   const entries = Object.entries(traits).map(([k, v]) => [k, String(v)] as [string, string]);
   const rank = (k: string) => {
     const i = preferred.indexOf(k);
