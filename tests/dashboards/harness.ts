@@ -12,6 +12,7 @@ import { Metrics } from '../../server/metrics.ts';
 import { startCollector, type CollectorRole } from '../../server/roles/collector.role.ts';
 import { loadActiveModel, startScorer, type ScorerRole } from '../../server/roles/scorer.role.ts';
 import { startSink, type SinkRole } from '../../server/roles/sink.role.ts';
+import { startNotifier, type NotifierRole } from '../../server/roles/notifier.role.ts';
 
 export { SECRET_KEY, WORKSPACE };
 
@@ -23,8 +24,8 @@ export const PHONE = { width: 390, height: 844 };
 
 /**
  * The whole product in this process — collector (with the read API, the dashboards and the live
- * feed), sink into an embedded ClickHouse, streaming scorer with the default model — on a real
- * loopback port, and real Chromium to drive the dashboards.
+ * feed), sink into an embedded ClickHouse, streaming scorer with the default model, webhook notifier —
+ * on a real loopback port, and real Chromium to drive the dashboards.
  */
 export class DashboardHarness {
   private messageSeq = 0;
@@ -35,6 +36,7 @@ export class DashboardHarness {
     private readonly collector: CollectorRole,
     private readonly sink: SinkRole,
     private readonly scorer: ScorerRole,
+    private readonly notifier: NotifierRole,
     private readonly browser: Browser,
     readonly base: string,
   ) {}
@@ -50,12 +52,13 @@ export class DashboardHarness {
     const collector = await startCollector(config, log, metrics, { clickhouse: ch.client, model });
     const sink = await startSink(config, log, metrics, ch.client);
     const scorer = await startScorer(config, log, metrics, model);
+    const notifier = await startNotifier(config, log, metrics);
     await collector.deps.keys.ensureWorkspace(WORKSPACE, 'Test');
     await collector.deps.keys.addKey(WORKSPACE, 'write', WRITE_KEY);
     await collector.deps.keys.addKey(WORKSPACE, 'secret', SECRET_KEY);
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
     mkdirSync(ARTIFACTS, { recursive: true });
-    return new DashboardHarness(config, ch, redis, collector, sink, scorer, browser, `http://127.0.0.1:${collector.http.port}`);
+    return new DashboardHarness(config, ch, redis, collector, sink, scorer, notifier, browser, `http://127.0.0.1:${collector.http.port}`);
   }
 
   /**
@@ -111,7 +114,7 @@ export class DashboardHarness {
 
   async close(): Promise<void> {
     await this.browser.close().catch(() => undefined);
-    for (const step of [...this.scorer.steps, ...this.collector.steps, ...this.sink.steps]) await step.run();
+    for (const step of [...this.notifier.steps, ...this.scorer.steps, ...this.collector.steps, ...this.sink.steps]) await step.run();
     await cleanupPrefix(this.redis, this.config.WARMLINE_REDIS_PREFIX);
     this.redis.disconnect();
     await this.ch.dispose();

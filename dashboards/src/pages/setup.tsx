@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { CreatedKeyResponse, KeysResponse } from '../../../schema/dashboard.ts';
+import type { CreatedKeyResponse, KeyInfo, KeysResponse } from '../../../schema/dashboard.ts';
 import type { WebhookDelivery, WebhookEndpoint } from '../../../schema/webhook.ts';
 import { api } from '../lib/api.ts';
 import { fmtAgo, fmtDateTime, fmtPoints } from '../lib/format.ts';
@@ -55,6 +55,19 @@ function Keys(props: { keys: ReturnType<typeof useApi<KeysResponse>> }) {
   const [label, setLabel] = useState('');
   const [created, setCreated] = useState<CreatedKeyResponse | null>(null);
   const [error, setError] = useState<string | null>(null);
+  /** The key whose Revoke was clicked once: a second click revokes it. */
+  const [confirming, setConfirming] = useState<string | null>(null);
+  const revoke = async (k: KeyInfo) => {
+    if (confirming !== k.id) return setConfirming(k.id);
+    setConfirming(null);
+    setError(null);
+    try {
+      await api(`/api/keys/${encodeURIComponent(k.id)}`, { method: 'DELETE' });
+      props.keys.reload();
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    }
+  };
   const create = async (e: Event) => {
     e.preventDefault();
     setError(null);
@@ -80,15 +93,21 @@ function Keys(props: { keys: ReturnType<typeof useApi<KeysResponse>> }) {
                   <th>Key</th>
                   <th>Label</th>
                   <th>Created</th>
+                  <th />
                 </tr>
               </thead>
               <tbody>
                 {r.keys.map((k) => (
-                  <tr key={k.id}>
+                  <tr key={k.id} data-testid="key-row">
                     <td>{k.kind}</td>
                     <td class="mono wrap">{k.display}</td>
                     <td>{k.label ?? '—'}</td>
                     <td>{k.createdAt ? fmtDateTime(k.createdAt) : '—'}</td>
+                    <td class="num">
+                      <button type="button" class="ghost danger" data-testid="revoke-key" onClick={() => void revoke(k)}>
+                        {confirming === k.id ? 'Confirm revoke' : 'Revoke'}
+                      </button>
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -249,7 +268,10 @@ function Model() {
   if (error) return <Card title="Scoring model"><div class="error">Could not load the model: {error}</div></Card>;
   if (!model) return <Card title="Scoring model"><div class="loading">Loading the model…</div></Card>;
   const m = model.raw.model as { rules?: unknown; fit?: unknown };
-  const asList = (v: unknown) => (Array.isArray(v) ? (v as { id?: unknown; description?: unknown; points?: unknown }[]) : []);
+  const asList = (v: unknown) => (Array.isArray(v) ? (v as { id?: unknown; description?: unknown; points?: unknown; trait?: unknown; match?: unknown }[]) : []);
+  /** A fit rule without a description reads as its trait and match: `title {"regex":"…"}`. */
+  const describeRule = (r: ReturnType<typeof asList>[number]) =>
+    typeof r.description === 'string' ? r.description : typeof r.trait === 'string' ? `${r.trait} ${JSON.stringify(r.match)}` : '—';
   const rules = [...asList(m.rules), ...asList(m.fit)];
   return (
     <Card
@@ -273,7 +295,7 @@ function Model() {
             {rules.map((r, i) => (
               <tr key={i}>
                 <td class="mono">{String(r.id)}</td>
-                <td>{typeof r.description === 'string' ? r.description : '—'}</td>
+                <td class="wrap">{describeRule(r)}</td>
                 <td class="num">{typeof r.points === 'number' ? fmtPoints(r.points) : '—'}</td>
               </tr>
             ))}
