@@ -38,6 +38,12 @@ const PAGES = ['/pricing', '/docs/start', '/integrations', '/customers/acme', '/
 const TRACKS = ['Demo Requested', 'Invite Sent', 'Webinar Registered', 'Trial Started'];
 
 const cpuSeconds = (pid: number) => procCpu(pid).seconds;
+/** Redis' own CPU seconds (INFO cpu): whether Redis or the scorer bounds the drain. */
+const redisCpuSeconds = async (redis: Redis) => {
+  const info = await redis.info('cpu');
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? NaN);
+  return field('used_cpu_user') + field('used_cpu_sys');
+};
 const pct = (xs: number[], q: number) => quantile([...xs].sort((a, b) => a - b), q);
 
 function scoringEvent(i: number, users: number, at: number): StoredEvent {
@@ -54,7 +60,12 @@ function scoringEvent(i: number, users: number, at: number): StoredEvent {
  * Stage 1: prefills `prefix`'s log with `n` scoring events and times one `warmline scorer` process
  * draining it. The scorer is left running (in `children`) for stage 2.
  */
-export async function scorerThroughput(redis: Redis, prefix: string, N: number, children: ChildProcess[]): Promise<{ eventsPerS: number; perCpuS: number; seconds: number; scorer: RoleProcess }> {
+export async function scorerThroughput(
+  redis: Redis,
+  prefix: string,
+  N: number,
+  children: ChildProcess[],
+): Promise<{ eventsPerS: number; perCpuS: number; seconds: number; redisCpuS: number; scorer: RoleProcess }> {
   const keys = logKeys(prefix, PARTITIONS);
   const start = Date.now() - N * 10;
   const pipe = redis.pipeline();
@@ -79,6 +90,8 @@ export async function scorerThroughput(redis: Redis, prefix: string, N: number, 
   const t0 = Date.now();
   const cpu0 = cpuSeconds(scorer.child.pid!);
   await pipe.exec();
+  // After the prefill: Redis' share of the drain alone.
+  const redis0 = await redisCpuSeconds(redis);
   for (;;) {
     if (await drained(redis, keys.streams(), SCORER_GROUP).catch(() => false)) break;
     if (scorer.child.exitCode !== null) throw new Error(`the scorer exited early:\n${scorer.output()}`);
@@ -86,7 +99,7 @@ export async function scorerThroughput(redis: Redis, prefix: string, N: number, 
   }
   const secs = (Date.now() - t0) / 1000;
   const cpu = cpuSeconds(scorer.child.pid!) - cpu0;
-  return { eventsPerS: N / secs, perCpuS: N / cpu, seconds: secs, scorer };
+  return { eventsPerS: N / secs, perCpuS: N / cpu, seconds: secs, redisCpuS: (await redisCpuSeconds(redis)) - redis0, scorer };
 }
 
 async function main(): Promise<void> {
@@ -98,8 +111,11 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   try {
     // Stage 1: drain a prefilled log.
-    const { eventsPerS, perCpuS, seconds: secs, scorer } = await scorerThroughput(redis, prefix, N, children);
-    console.log(`throughput: ${N} events in ${secs.toFixed(2)} s = ${Math.round(eventsPerS)} events/s (scorer CPU ${(N / perCpuS).toFixed(2)} s = ${Math.round(perCpuS)} events per CPU-second; after start-up)`);
+    const { eventsPerS, perCpuS, seconds: secs, redisCpuS, scorer } = await scorerThroughput(redis, prefix, N, children);
+    console.log(
+      `throughput: ${N} events in ${secs.toFixed(2)} s = ${Math.round(eventsPerS)} events/s (scorer CPU ${(N / perCpuS).toFixed(2)} s = ${Math.round(perCpuS)} events per CPU-second; ` +
+        `Redis CPU ${redisCpuS.toFixed(2)} s, all clients; after start-up)`,
+    );
 
     // Stage 2: steady RATE through the collector, latency to the signal.
     const deps = collectorDeps(config, redis, createLogger('silent'), new Metrics());

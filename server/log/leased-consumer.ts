@@ -32,12 +32,16 @@ export interface LeasedConsumerOptions {
  * A consumer that owns a fair share of a set of per-partition streams (leases) and reads them through
  * a consumer group in order: each round renews or rebalances its leases when due, takes over what a
  * previous owner left pending, reads, and hands the entries of partitions it still owns to `process`.
+ * The next read is sent before `process` runs (on the blocking connection), so Redis reads while the
+ * process works; held (`hold`) or not, what was read ahead waits for the next round, pending.
  * The scorer and the notifier are both this loop with their own `process`.
  */
 export function leasedConsumer(opts: LeasedConsumerOptions) {
   const { redis, blocking, keys, group, member, ttlMs, count } = opts;
   const leases = new PartitionLeases(redis, keys, { role: group, member, ttlMs });
   const backlog: LogEntry[] = [];
+  /** The next read, sent before the current entries are processed so its round trip overlaps the work. */
+  let ahead: Promise<{ entries: LogEntry[] } | { err: unknown }> | undefined;
   let stopping = false;
   let loop: Promise<void> | undefined;
   let nextTick = 0;
@@ -50,6 +54,23 @@ export function leasedConsumer(opts: LeasedConsumerOptions) {
     if (gained.length) opts.log.info({ gained, owned: leases.partitions() }, 'partitions acquired');
   }
 
+  /** Settles at once into a value, so a read that fails while the round works is not an unhandled rejection. */
+  function read(owned: number[]): Promise<{ entries: LogEntry[] } | { err: unknown }> {
+    return readNew(blocking, new Map(owned.map((p) => [opts.stream(p), p])), group, member, { count, blockMs: 200 }).then(
+      (entries) => ({ entries }),
+      (err: unknown) => ({ err }),
+    );
+  }
+
+  /** What a previous owner left comes first, then the read sent ahead (or a fresh one). */
+  async function take(owned: number[]): Promise<LogEntry[]> {
+    if (backlog.length) return backlog.splice(0, count);
+    const got = await (ahead ?? read(owned));
+    ahead = undefined;
+    if ('err' in got) throw got.err;
+    return got.entries;
+  }
+
   async function round(): Promise<void> {
     if (Date.now() >= nextTick) {
       await tickLeases();
@@ -58,9 +79,9 @@ export function leasedConsumer(opts: LeasedConsumerOptions) {
     if (opts.hold && (await opts.hold())) return sleep(100);
     const owned = leases.partitions();
     if (owned.length === 0) return sleep(200);
-    const entries = backlog.length
-      ? backlog.splice(0, count)
-      : await readNew(blocking, new Map(owned.map((p) => [opts.stream(p), p])), group, member, { count, blockMs: 200 });
+    const entries = await take(owned);
+    if (backlog.length === 0 && !stopping) ahead = read(owned);
+    // Entries of partitions lost since they were read stay pending: their new owner claims them.
     const mine = entries.filter((e) => owned.includes(e.partition));
     if (mine.length) await opts.process(mine);
     await opts.afterRound?.(owned);
@@ -93,6 +114,8 @@ export function leasedConsumer(opts: LeasedConsumerOptions) {
     async stop(): Promise<void> {
       stopping = true;
       await loop;
+      // Entries read ahead stay pending: whoever takes the partitions next claims them.
+      await ahead;
       await leases.releaseAll();
     },
   };

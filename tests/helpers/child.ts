@@ -13,7 +13,7 @@ export interface RoleProcess {
 export function startRole(role: string, env: Record<string, string>, children: ChildProcess[]): RoleProcess {
   const full: NodeJS.ProcessEnv = { ...process.env, ...env };
   if (!env.CLICKHOUSE_URL) delete full.CLICKHOUSE_URL;
-  const child = spawn(process.execPath, ['bin/warmline.mjs', role], { cwd: ROOT, env: full, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--max-semi-space-size=64', 'bin/warmline.mjs', role], { cwd: ROOT, env: full, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
