@@ -1,8 +1,6 @@
-import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { precompress, type StaticAsset } from '../server/http/assets.ts';
+import { browserBundle, precompress, type StaticAsset } from '../server/http/assets.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ENTRY = 'dashboards/src/main.tsx';
 /** Where the route serves the built files; the HTML shell references them under it. */
 export const ASSET_BASE = '/app/assets/';
@@ -23,25 +21,7 @@ export interface DashboardsBuild {
  */
 export async function buildDashboards(): Promise<DashboardsBuild> {
   const t0 = performance.now();
-  const result = await esbuild.build({
-    absWorkingDir: ROOT,
-    entryPoints: { app: ENTRY },
-    bundle: true,
-    format: 'esm',
-    splitting: true,
-    minify: true,
-    write: false,
-    outdir: 'out',
-    entryNames: '[name]-[hash]',
-    chunkNames: '[name]-[hash]',
-    target: 'es2022',
-    platform: 'browser',
-    jsx: 'automatic',
-    jsxImportSource: 'preact',
-    metafile: true,
-    legalComments: 'none',
-    define: { 'process.env.NODE_ENV': '"production"' },
-  });
+  const result = await esbuild.build({ ...browserBundle, entryPoints: { app: ENTRY }, jsx: 'automatic', jsxImportSource: 'preact' });
   const meta = result.metafile;
   const outputName = (p: string) => p.replace(/^.*[\\/]/, '');
   const files = new Map<string, StaticAsset>();

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { precompress, type StaticAsset } from '../server/http/assets.ts';
+import { browserBundle, precompress, type StaticAsset } from '../server/http/assets.ts';
 import { ENTRY_PATH } from './methods.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -22,23 +22,7 @@ export interface TrackerBuild {
 
 export const STABLE_ENTRY = ENTRY_PATH.split('/').pop()!;
 
-const baseOptions: esbuild.BuildOptions = {
-  absWorkingDir: ROOT,
-  entryPoints: { warmline: ENTRY },
-  bundle: true,
-  format: 'esm',
-  splitting: true,
-  minify: true,
-  write: false,
-  outdir: 'out',
-  entryNames: '[name]-[hash]',
-  chunkNames: '[name]-[hash]',
-  target: 'es2022',
-  platform: 'browser',
-  metafile: true,
-  legalComments: 'none',
-  define: { 'process.env.NODE_ENV': '"production"' },
-};
+const baseOptions: esbuild.BuildOptions = { ...browserBundle, entryPoints: { warmline: ENTRY } };
 
 /**
  * Keeps the up-front download small without forking analytics-next:

@@ -1,3 +1,5 @@
+import { fileURLToPath } from 'node:url';
+import type { BuildOptions } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
@@ -74,3 +76,24 @@ export function serveAsset(c: Context, asset: StaticAsset, extra: Record<string,
   headers['Content-Length'] = String(body.length);
   return new Response(c.req.method === 'HEAD' ? null : new Uint8Array(body), { status: 200, headers });
 }
+
+/**
+ * esbuild options every browser bundle of ours shares (the tracker, the dashboards): ESM with code
+ * splitting, minified, content-hashed names, built in memory from the repository root.
+ */
+export const browserBundle = {
+  absWorkingDir: fileURLToPath(new URL('../..', import.meta.url)),
+  bundle: true,
+  format: 'esm',
+  splitting: true,
+  minify: true,
+  write: false,
+  outdir: 'out',
+  entryNames: '[name]-[hash]',
+  chunkNames: '[name]-[hash]',
+  target: 'es2022',
+  platform: 'browser',
+  metafile: true,
+  legalComments: 'none',
+  define: { 'process.env.NODE_ENV': '"production"' },
+} as const satisfies BuildOptions;

@@ -6,6 +6,7 @@ import { api, withQuery } from '../lib/api.ts';
 import { fmtAgo, fmtDateTime, fmtInt, fmtNum, fmtPoints } from '../lib/format.ts';
 import { segmentPath } from '../lib/router.ts';
 import { useApi } from '../lib/use-api.ts';
+import { ChangesTable } from '../components/changes.tsx';
 import { TimeChart } from '../components/chart.tsx';
 import { Async, Card, Empty, Json, Link, Stat } from '../components/ui.tsx';
 
@@ -55,30 +56,10 @@ export function ProfilePage(props: { userId: string }) {
               h.segments.length === 0 ? (
                 <Empty>No segment changes yet.</Empty>
               ) : (
-                <div class="table-wrap">
-                  <table>
-                    <thead>
-                      <tr>
-                        <th>Segment</th>
-                        <th>Change</th>
-                        <th class="num">Score</th>
-                        <th>When</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {[...h.segments].reverse().map((s) => (
-                        <tr key={`${s.segment}-${s.at}-${s.change}`}>
-                          <td>
-                            <Link to={segmentPath(s.segment)}>{s.segment}</Link>
-                          </td>
-                          <td class={s.change === 'entered' ? 'pos' : 'neg'}>{s.change}</td>
-                          <td class="num">{fmtNum(s.score)}</td>
-                          <td title={fmtDateTime(s.at)}>{fmtAgo(s.at)}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </div>
+                <ChangesTable
+                  first="Segment"
+                  rows={[...h.segments].reverse().map((x) => ({ label: x.segment, to: segmentPath(x.segment), change: x.change, score: x.score, at: x.at }))}
+                />
               )
             }
           />

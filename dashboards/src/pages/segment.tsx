@@ -1,7 +1,8 @@
 import type { SegmentDetailResponse } from '../../../schema/dashboard.ts';
-import { fmtAgo, fmtDateTime, fmtInt, fmtNum } from '../lib/format.ts';
+import { fmtInt } from '../lib/format.ts';
 import { profilePath } from '../lib/router.ts';
 import { useApi } from '../lib/use-api.ts';
+import { ChangesTable } from '../components/changes.tsx';
 import { TimeChart } from '../components/chart.tsx';
 import { KPI_COLUMNS } from '../components/kpis.tsx';
 import { Async, Card, Empty, Json, Link, Stat } from '../components/ui.tsx';
@@ -64,34 +65,11 @@ export function SegmentPage(props: { segmentId: string }) {
                   {r.recent.length === 0 ? (
                     <Empty>Nobody entered or left in this window.</Empty>
                   ) : (
-                    <div class="table-wrap">
-                      <table data-testid="recent-table">
-                        <thead>
-                          <tr>
-                            <th>User</th>
-                            <th>Change</th>
-                            <th class="num">Score</th>
-                            <th>When</th>
-                          </tr>
-                        </thead>
-                        <tbody>
-                          {r.recent.map((x) => (
-                            <tr key={`${x.userKey}-${x.at}-${x.change}`}>
-                              <td class="ellipsis-cell">
-                                <Link to={profilePath(x.userKey)} title={x.userKey}>
-                                  {x.userKey}
-                                </Link>
-                              </td>
-                              <td class={x.change === 'entered' ? 'pos' : 'neg'}>{x.change}</td>
-                              <td class="num">{fmtNum(x.score)}</td>
-                              <td class="nowrap" title={fmtDateTime(x.at)}>
-                                {fmtAgo(x.at)}
-                              </td>
-                            </tr>
-                          ))}
-                        </tbody>
-                      </table>
-                    </div>
+                    <ChangesTable
+                      first="User"
+                      testId="recent-table"
+                      rows={r.recent.map((x) => ({ label: x.userKey, to: profilePath(x.userKey), change: x.change, score: x.score, at: x.at }))}
+                    />
                   )}
                 </Card>
                 <Card title="Definition">
