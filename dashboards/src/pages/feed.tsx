@@ -83,7 +83,7 @@ export function FeedPage() {
 
   const shown = useMemo(() => {
     const min = minScore === '' ? -Infinity : Number(minScore);
-    return (items ?? []).filter((i) => i.signal.score >= min && (!segment || i.signal.segment === segment || i.signal.threshold === segment));
+    return groupByCause((items ?? []).filter((i) => i.signal.score >= min && (!segment || i.signal.segment === segment || i.signal.threshold === segment)));
   }, [items, segment, minScore]);
 
   const toggleNotify = async () => {
@@ -133,13 +133,28 @@ export function FeedPage() {
         </Card>
       ) : (
         <ol class="feed" data-testid="feed-list">
-          {shown.map((i) => (
-            <FeedCard key={i.signal.id} item={i} hot={isHot(i.signal, model)} now={now} trend={trendOf(items, i.signal.userKey)} />
+          {shown.map((group) => (
+            <FeedCard key={group[0]!.signal.id} group={group} hot={group.some((i) => isHot(i.signal, model))} now={now} trend={trendOf(items, group[0]!.signal.userKey)} />
           ))}
         </ol>
       )}
     </div>
   );
+}
+
+/**
+ * One card per lead and cause: the signals one event (or one timer) raised for a user — entered a
+ * segment, crossed a threshold… — arrive together and read as one line of news, not four.
+ */
+function groupByCause(items: Item[]): Item[][] {
+  const groups = new Map<string, Item[]>();
+  for (const i of items) {
+    const cause = `${i.signal.userKey}\n${i.signal.trigger?.messageId ?? i.signal.at}`;
+    const group = groups.get(cause);
+    if (group) group.push(i);
+    else groups.set(cause, [i]);
+  }
+  return [...groups.values()];
 }
 
 /** Hot: at or over the model's top threshold (the one that means "call now"). */
@@ -169,8 +184,11 @@ function history(userKey: string): Promise<ProfileHistoryResponse | null> {
   return h;
 }
 
-function FeedCard(props: { item: Item; hot: boolean; now: number; trend: { at: number; score: number }[] }) {
-  const { signal: s, fresh } = props.item;
+function FeedCard(props: { group: Item[]; hot: boolean; now: number; trend: { at: number; score: number }[] }) {
+  const s = props.group[0]!.signal;
+  const fresh = props.group.some((i) => i.fresh);
+  const labels = [...new Set(props.group.map((i) => signalLabel(i.signal)))];
+  const down = props.group.every((i) => i.signal.kind === 'segment.exited' || i.signal.direction === 'down');
   const [past, setPast] = useState<{ at: number; score: number }[]>([]);
   useEffect(() => {
     let live = true;
@@ -184,7 +202,7 @@ function FeedCard(props: { item: Item; hot: boolean; now: number; trend: { at: n
   const traits = keyTraits(s.traits);
   const hot = props.hot;
   return (
-    <li class={`feed-card ${hot ? 'hot' : ''} ${fresh ? 'fresh' : ''} ${s.kind === 'segment.exited' || s.direction === 'down' ? 'down' : ''}`} data-testid="feed-card">
+    <li class={`feed-card ${hot ? 'hot' : ''} ${fresh ? 'fresh' : ''} ${down ? 'down' : ''}`} data-testid="feed-card">
       <div class="feed-score" title="Score when the signal fired">
         <span data-testid="feed-score">{fmtNum(s.score)}</span>
         {hot && <span class="hot-badge">HOT</span>}
@@ -194,9 +212,11 @@ function FeedCard(props: { item: Item; hot: boolean; now: number; trend: { at: n
           <Link to={profilePath(s.userKey)} class="feed-user" testId="feed-user" title={s.userKey}>
             {s.userKey}
           </Link>
-          <span class="chip" data-testid="feed-kind">
-            {signalLabel(s)}
-          </span>
+          {labels.map((label) => (
+            <span key={label} class="chip" data-testid="feed-kind">
+              {label}
+            </span>
+          ))}
           <time class="muted ago" dateTime={s.at} title={fmtDateTime(s.at)}>
             {fmtAgo(s.at, props.now)}
           </time>
