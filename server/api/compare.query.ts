@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '../clickhouse/client.ts';
 import type { ItemCounts, MemberCounts } from './lift.ts';
-import { MEMBERS_CTE } from './members.query.ts';
+import { DASHBOARD_SETTINGS, MEMBERS_CTE } from './members.query.ts';
 import { chTime, type Window } from './window.ts';
 
 export type ItemKind = 'event' | 'page' | 'trait';
@@ -16,7 +16,8 @@ const MAX_ITEMS = 1_000;
  * For 2-3 segments (bit i of a member's mask = in segment i): member counts and, per item (track
  * event name, page path, `trait=value` of the member's latest identify traits up to `to`), how many
  * members of each segment and of the others have it. Counts are of distinct users, so duplicates of
- * a redelivered event change nothing: no FINAL.
+ * a redelivered event change nothing: no FINAL. Event names from `track_events` (migration 0004),
+ * which holds the track rows alone; members computed once (MATERIALIZED, {@link DASHBOARD_SETTINGS}).
  */
 export async function compareCounts(
   ch: ClickHouseClient,
@@ -25,15 +26,19 @@ export async function compareCounts(
   const rs = await ch.query({
     query: `
       WITH ${MEMBERS_CTE},
-      masks AS (
+      masks AS MATERIALIZED (
         SELECT user_key, groupBitOr(bitShiftLeft(toUInt8(1), indexOf({segments:Array(String)}, CAST(segment AS String)) - 1)) AS mask
         FROM members GROUP BY user_key
       ),
       window_events AS (
-        SELECT user_key, type, event, page_path FROM events
+        SELECT user_key, 'event' AS kind, toString(event) AS key FROM track_events
         WHERE workspace_id = {ws:String} AND user_key IN (SELECT user_key FROM masks)
           AND timestamp >= {from:DateTime64(3, 'UTC')} AND timestamp < {to:DateTime64(3, 'UTC')}
-          AND (type = 'track' OR (type = 'page' AND page_path != ''))
+        UNION ALL
+        SELECT user_key, 'page' AS kind, page_path AS key FROM events
+        WHERE workspace_id = {ws:String} AND user_key IN (SELECT user_key FROM masks)
+          AND timestamp >= {from:DateTime64(3, 'UTC')} AND timestamp < {to:DateTime64(3, 'UTC')}
+          AND type = 'page' AND page_path != ''
       ),
       latest_traits AS (
         SELECT user_key, JSONExtractKeysAndValuesRaw(argMax(traits, timestamp)) AS kvs FROM events
@@ -49,7 +54,7 @@ export async function compareCounts(
           AND lower(tupleElement(kv, 1)) NOT IN {identifying:Array(String)}
       ),
       items AS (
-        SELECT DISTINCT user_key, if(type = 'track', 'event', 'page') AS kind, if(type = 'track', toString(event), page_path) AS key FROM window_events
+        SELECT DISTINCT user_key, kind, key FROM window_events
         UNION ALL
         SELECT user_key, 'trait' AS kind, concat(k, '=', v) AS key FROM (
           SELECT user_key, k, v, uniqExact(v) OVER (PARTITION BY k) AS vals, count() OVER (PARTITION BY k) AS holders FROM trait_values
@@ -73,6 +78,7 @@ export async function compareCounts(
       maxValues: MAX_TRAIT_VALUES,
       maxItems: MAX_ITEMS,
     },
+    clickhouse_settings: DASHBOARD_SETTINGS,
     format: 'JSONEachRow',
   });
   const rows = await rs.json<{ kind: ItemKind | 'members'; key: string; have: string[]; have_others: string[] }>();

@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '../clickhouse/client.ts';
 import type { SegmentKpis } from '../../schema/dashboard.ts';
-import { MEMBERS_CTE } from './members.query.ts';
+import { DASHBOARD_SETTINGS, MEMBERS_CTE } from './members.query.ts';
 import { chTime, type Window } from './window.ts';
 
 /** What the KPIs count: the conversion event and where its revenue is. */
@@ -24,13 +24,15 @@ interface KpiRow {
 
 /**
  * SegmentKpis (schema/dashboard.ts) of `segments` over `window`, and with `everyone` of every user
- * seen in the window (key {@link EVERYONE}, members since `from`), in one scan of the window's events.
+ * seen in the window (key {@link EVERYONE}, members since `from`).
  *
- * Per user of the window: events, sessions (a gap over 30 minutes starts one: 1 + the gaps of the
- * sorted timestamps, an array pass per user; a lagInFrame window would sort every row — not yet
- * measured against it) and conversions with their revenue (first present of `revenueProperties`, 0 when none).
- * Per member: conversions at or after `since`; the median interpolates between the two middle values. `events FINAL`: a redelivered message not merged yet
- * would count twice in events and revenue.
+ * Per user of the window, from `user_days` (migration 0004: the user's distinct events per day as
+ * (time, message hash), so a redelivered message counts once without FINAL): events and sessions (a
+ * gap over 30 minutes starts one: 1 + the gaps of the sorted times within the window; a day's first
+ * continues the previous day's last within 30 minutes). Conversions and their revenue (first present
+ * of `revenueProperties`, 0 when none) from the window's rows of that event in `track_events` (0004),
+ * distinct by (time, message id, revenue). CTEs read twice are MATERIALIZED (computed once). Per member: conversions at or after
+ * `since`; the median interpolates between the two middle values.
  */
 export async function segmentKpis(
   ch: ClickHouseClient,
@@ -39,30 +41,45 @@ export async function segmentKpis(
   const rs = await ch.query({
     query: `
       WITH ${MEMBERS_CTE},
-      ev AS (
-        SELECT user_key,
-          count() AS events,
-          1 + arrayCount(d -> d > 1800000, arrayDifference(arraySort(groupArray(toUnixTimestamp64Milli(timestamp))))) AS sessions,
-          -- Short-circuit if: properties are parsed for conversions only, not for every event.
-          groupArrayIf(
-            (timestamp, if(is_conversion, ifNull(arrayFirst(v -> v IS NOT NULL, arrayMap(k -> JSONExtract(properties, k, 'Nullable(Float64)'), {revenue:Array(String)})), 0), 0)),
-            (type = 'track' AND event = {conversion:String}) AS is_conversion) AS conversions
-        FROM events FINAL
+      days AS (
+        SELECT user_key, n, day_sessions, span FROM (SELECT user_key,
+          arraySort(arrayFilter(
+            t -> t >= toUnixTimestamp64Milli({from:DateTime64(3, 'UTC')}) AND t < toUnixTimestamp64Milli({to:DateTime64(3, 'UTC')}),
+            arrayMap(m -> tupleElement(m, 1), messages))) AS ts,
+          length(ts) AS n,
+          1 + arrayCount(d -> d > 1800000, arrayDifference(ts)) AS day_sessions,
+          (ts[1], ts[-1]) AS span
+        FROM user_days FINAL
         WHERE workspace_id = {ws:String}
+          AND day >= toDate({from:DateTime64(3, 'UTC')}) AND day <= toDate({to:DateTime64(3, 'UTC')} - toIntervalMillisecond(1))
+          AND ({everyone:Bool} OR user_key IN (SELECT user_key FROM members))
+        ) WHERE n > 0
+      ),
+      ev AS MATERIALIZED (
+        -- A day's first session continues the previous active day's last one when 30 minutes or less apart.
+        SELECT user_key, sum(n) AS events,
+          sum(day_sessions) - arrayCount((a, b) -> tupleElement(b, 1) - tupleElement(a, 2) <= 1800000,
+            arrayPopBack(arraySort(groupArray(span)) AS spans), arrayPopFront(spans)) AS sessions
+        FROM days
+        GROUP BY user_key
+      ),
+      conversions AS MATERIALIZED (
+        SELECT user_key,
+          arrayMap(c -> (tupleElement(c, 1), tupleElement(c, 3)), groupUniqArray((timestamp, message_id,
+            ifNull(arrayFirst(v -> v IS NOT NULL, arrayMap(k -> JSONExtract(properties, k, 'Nullable(Float64)'), {revenue:Array(String)})), 0)))) AS conversions
+        FROM track_events
+        WHERE workspace_id = {ws:String} AND event = {conversion:String}
           AND timestamp >= {from:DateTime64(3, 'UTC')} AND timestamp < {to:DateTime64(3, 'UTC')}
           AND ({everyone:Bool} OR user_key IN (SELECT user_key FROM members))
         GROUP BY user_key
       ),
-      memberships AS (
-        SELECT user_key, groupArray((CAST(segment AS String), since)) AS ms FROM members GROUP BY user_key
-      ),
       per_member AS (
-        SELECT tupleElement(m, 1) AS segment, tupleElement(m, 2) AS since, events, sessions,
-          arrayFilter(c -> tupleElement(c, 1) >= since, conversions) AS conv
-        FROM ev FULL OUTER JOIN memberships USING user_key
-        ARRAY JOIN arrayConcat(
-          if({everyone:Bool} AND events > 0, [(toString(''), {from:DateTime64(3, 'UTC')})], []),
-          ms) AS m
+        SELECT CAST(segment AS String) AS segment, since, events, sessions, arrayFilter(c -> tupleElement(c, 1) >= since, conversions) AS conv
+        FROM members LEFT JOIN ev USING user_key LEFT JOIN conversions USING user_key
+        UNION ALL
+        SELECT '' AS segment, {from:DateTime64(3, 'UTC')} AS since, events, sessions, conversions AS conv
+        FROM ev LEFT JOIN conversions USING user_key
+        WHERE {everyone:Bool}
       )
       SELECT segment,
         count() AS users,
@@ -82,6 +99,7 @@ export async function segmentKpis(
       conversion: q.spec.conversionEvent,
       revenue: q.spec.revenueProperties,
     },
+    clickhouse_settings: DASHBOARD_SETTINGS,
     format: 'JSONEachRow',
   });
   const out = new Map<string, SegmentKpis>();

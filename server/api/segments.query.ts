@@ -11,9 +11,9 @@ export interface SegmentCounts {
 }
 
 /**
- * Size now (users whose latest change is an entry) and entries/exits within `window`, per segment.
- * No FINAL: duplicates of a change are identical rows, so argMax ignores them and changes are
- * counted as distinct `at` per user.
+ * Size now (users whose latest change is an entry) and entries/exits within `window`, per segment,
+ * from `segment_members` (migration 0004: per segment and user, the set of its changes; FINAL unions
+ * rows not merged yet). A duplicate change (a re-run scorer call) is the same element of the set.
  */
 export async function segmentCounts(
   ch: ClickHouseClient,
@@ -21,15 +21,12 @@ export async function segmentCounts(
 ): Promise<Map<string, SegmentCounts>> {
   const rs = await ch.query({
     query: `
-      SELECT segment, countIf(last = 'entered') AS size, sum(entered) AS entered, sum(exited) AS exited
-      FROM (
-        SELECT segment, user_key, argMax(change, at) AS last,
-          uniqExactIf(at, change = 'entered' AND at >= {from:DateTime64(3, 'UTC')} AND at < {to:DateTime64(3, 'UTC')}) AS entered,
-          uniqExactIf(at, change = 'exited' AND at >= {from:DateTime64(3, 'UTC')} AND at < {to:DateTime64(3, 'UTC')}) AS exited
-        FROM segment_changes
-        WHERE workspace_id = {ws:String} AND segment IN {segments:Array(String)}
-        GROUP BY segment, user_key
-      )
+      SELECT segment,
+        countIf(tupleElement(arrayLast(c -> true, arraySort(changes)), 2) = 'entered') AS size,
+        sum(arrayCount(c -> tupleElement(c, 2) = 'entered' AND tupleElement(c, 1) >= {from:DateTime64(3, 'UTC')} AND tupleElement(c, 1) < {to:DateTime64(3, 'UTC')}, changes)) AS entered,
+        sum(arrayCount(c -> tupleElement(c, 2) = 'exited' AND tupleElement(c, 1) >= {from:DateTime64(3, 'UTC')} AND tupleElement(c, 1) < {to:DateTime64(3, 'UTC')}, changes)) AS exited
+      FROM segment_members FINAL
+      WHERE workspace_id = {ws:String} AND segment IN {segments:Array(String)}
       GROUP BY segment`,
     query_params: { ws: q.workspaceId, segments: q.segments, from: chTime(q.window.from), to: chTime(q.window.to) },
     format: 'JSONEachRow',
@@ -38,15 +35,18 @@ export async function segmentCounts(
   return new Map(rows.map((r) => [r.segment, { size: Number(r.size), entered: Number(r.entered), exited: Number(r.exited) }]));
 }
 
-/** Entries and exits of a segment per UTC day, every day up to the window's end (for cumulative sizes). */
+/**
+ * Entries and exits of a segment per UTC day, every day up to the window's end (for cumulative sizes),
+ * from the sets of `segment_members` (so a duplicate change counts once).
+ */
 export async function segmentDayChanges(ch: ClickHouseClient, q: { workspaceId: string; segment: string; to: Date }): Promise<DayChanges[]> {
   const rs = await ch.query({
     query: `
-      SELECT toString(toDate(at)) AS day,
-        uniqExactIf((user_key, at), change = 'entered') AS entered,
-        uniqExactIf((user_key, at), change = 'exited') AS exited
-      FROM segment_changes
-      WHERE workspace_id = {ws:String} AND segment = {segment:String} AND at < {to:DateTime64(3, 'UTC')}
+      SELECT toString(toDate(tupleElement(c, 1))) AS day,
+        countIf(tupleElement(c, 2) = 'entered') AS entered,
+        countIf(tupleElement(c, 2) = 'exited') AS exited
+      FROM segment_members FINAL ARRAY JOIN changes AS c
+      WHERE workspace_id = {ws:String} AND segment = {segment:String} AND tupleElement(c, 1) < {to:DateTime64(3, 'UTC')}
       GROUP BY day
       ORDER BY day`,
     query_params: { ws: q.workspaceId, segment: q.segment, to: chTime(q.to) },
