@@ -89,7 +89,7 @@ export async function dashboardQueryP95(ch: ClickHouseClient, o: { workspaceId: 
       () => Promise.all([segmentKpis(ch, { workspaceId: ws, window, segments: [a, b, c], everyone: false, spec }), compareCounts(ch, { workspaceId: ws, window, segments: [a, b, c] })]),
     ],
     ['profile history', () => profileHistory(ch, { workspaceId: ws, userKey: busy.user_key, since: new Date(to.getTime() - 30 * DAY_MS) })],
-    ['timeline page', () => userEvents(ch, { workspaceId: ws, userId: busy.user_key, limit: 50 })],
+    ['timeline page', () => userEvents(ch, { workspaceId: ws, userKeys: [busy.user_key], limit: 50 })],
   ];
   const timings: QueryTiming[] = [];
   for (const [name, run] of queries) {

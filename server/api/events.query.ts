@@ -51,25 +51,26 @@ const orNull = (s: string) => (s === '' ? null : s);
 const parseJson = (s: string): unknown => (s === '' ? {} : JSON.parse(s));
 
 /**
- * A user's events, newest first, `limit` per page, after `cursor`. Matches the user by userId or by
- * any anonymousId it was seen with under that key.
+ * A user's events, newest first, `limit` per page, after `cursor`: the events stored under any of
+ * `userKeys` — the profile's key and the anonymous ids stitched into it. Matching on the sort key's
+ * `user_key` lets ClickHouse read only those users' granules.
  */
 export async function userEvents(
   ch: ClickHouseClient,
-  q: { workspaceId: string; userId: string; limit: number; cursor?: EventCursor },
+  q: { workspaceId: string; userKeys: readonly string[]; limit: number; cursor?: EventCursor },
 ): Promise<{ events: TimelineEvent[]; nextCursor: string | null }> {
   const result = await ch.query({
     query: `
       SELECT message_id, type, event, name, user_id, anonymous_id, timestamp, received_at, page_path, properties, traits, context
       FROM events FINAL
       WHERE workspace_id = {ws:String}
-        AND (user_key = {user:String} OR user_id = {user:String} OR anonymous_id = {user:String})
+        AND user_key IN {keys:Array(String)}
         AND (NOT {paged:Bool} OR (timestamp, message_id) < ({t:DateTime64(3, 'UTC')}, {m:String}))
       ORDER BY timestamp DESC, message_id DESC
       LIMIT {limit:UInt32}`,
     query_params: {
       ws: q.workspaceId,
-      user: q.userId,
+      keys: q.userKeys,
       paged: q.cursor !== undefined,
       t: (q.cursor?.t ?? '1970-01-01T00:00:00.000Z').replace('T', ' ').replace('Z', ''),
       m: q.cursor?.m ?? '',

@@ -47,9 +47,13 @@ export function apiRoutes(deps: ApiDeps): Hono<ApiEnv> {
     if (!query.success) throw badRequest('invalid_query', describe(query.error));
     const cursor = query.data.cursor === undefined ? undefined : decodeCursor(query.data.cursor);
     if (query.data.cursor !== undefined && !cursor) throw badRequest('invalid_cursor', 'cursor is not one this API returned');
+    const workspaceId = c.get('workspaceId');
+    const userId = c.req.param('userId');
+    // The profile names every key the person's events are stored under (its own, stitched anonymous ids).
+    const profile = profiles ? await readActiveProfile(profiles.redis, profiles.active, profiles.fallback, workspaceId, userId) : undefined;
     const page = await userEvents(clickhouse, {
-      workspaceId: c.get('workspaceId'),
-      userId: c.req.param('userId'),
+      workspaceId,
+      userKeys: profile ? [profile.userKey, ...profile.anonymousIds] : [userId],
       limit: query.data.limit,
       ...(cursor ? { cursor } : {}),
     });
