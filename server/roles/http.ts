@@ -4,6 +4,12 @@ import type { AddressInfo } from 'node:net';
 
 /** How long in-flight requests may finish after close() before their sockets are cut. */
 const CLOSE_GRACE_MS = 5_000;
+/**
+ * Idle keep-alive sockets are kept longer than clients and load balancers keep theirs (60 s is the
+ * usual idle timeout): with Node's 5 s default, a client reusing a socket the server is closing at that
+ * moment gets a reset instead of an answer.
+ */
+const KEEP_ALIVE_MS = 65_000;
 
 export interface RunningServer {
   server: ServerType;
@@ -33,6 +39,10 @@ export async function listen(app: Hono, host: string, port: number): Promise<Run
           }),
       });
     });
+    if ('keepAliveTimeout' in server) {
+      server.keepAliveTimeout = KEEP_ALIVE_MS;
+      server.headersTimeout = KEEP_ALIVE_MS + 1_000;
+    }
     server.once('error', reject);
   });
 }
