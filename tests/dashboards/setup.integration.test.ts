@@ -63,6 +63,10 @@ describe('dashboards: setup', () => {
       await waitFor(async () => (await texts(page, '[data-testid=webhook-endpoint] .deliveries td.pos')).includes('delivered'), { what: 'the delivery log' });
       const users = await texts(page, '[data-testid=webhook-endpoint] .deliveries td.ellipsis-cell');
       expect(users.every((u) => u === 'hook-lead')).toBe(true);
+      // The active model, read-only, with durations as the model file writes them.
+      const model = (await page.locator('pre.json').last().textContent()) ?? '';
+      expect(model).toContain('"halfLife": "14d"');
+      expect(model).toContain('"within": "7d"');
       await h.screenshot(page, 'setup-webhooks-desktop');
       expect(errors).toEqual([]);
     } finally {

@@ -66,6 +66,19 @@ export function Stat(props: { label: string; value: ComponentChildren; testId?: 
 }
 
 /** JSON shown as text (model definitions, event properties): never parsed as markup. */
-export function Json(props: { value: unknown }) {
-  return <pre class="json">{JSON.stringify(props.value, null, 2)}</pre>;
+/** Model fields holding durations: the API sends them in milliseconds, the model file writes `7d`. */
+const DURATION_KEYS = new Set(['halfLife', 'window', 'within', 'notWithin', 'firedWithin', 'idleFor']);
+
+/** Milliseconds as the model file writes them: `7d`, `24h`, `30m`, `45s` (else `1500ms`). */
+function modelDuration(ms: number): string {
+  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1_000]] as const) {
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
+/** A JSON value, pretty-printed as text; with `model`, durations read as in the model file. */
+export function Json(props: { value: unknown; model?: boolean }) {
+  const replacer = props.model ? (key: string, v: unknown) => (DURATION_KEYS.has(key) && typeof v === 'number' ? modelDuration(v) : v) : undefined;
+  return <pre class="json">{JSON.stringify(props.value, replacer, 2)}</pre>;
 }

@@ -73,7 +73,7 @@ export function SegmentPage(props: { segmentId: string }) {
                   )}
                 </Card>
                 <Card title="Definition">
-                  <Json value={r.segment.definition} />
+                  <Json value={r.segment.definition} model />
                 </Card>
               </div>
             </>

@@ -304,7 +304,7 @@ function Model() {
       </div>
       <details>
         <summary>Whole model (JSON)</summary>
-        <Json value={model.raw.model} />
+        <Json value={model.raw.model} model />
       </details>
     </Card>
   );
