@@ -1,5 +1,5 @@
 import * as esbuild from 'esbuild';
-import { browserBundle, precompress, type StaticAsset } from '../server/http/assets.ts';
+import { browserBundle, buildOnce, precompress, type StaticAsset } from '../server/http/assets.ts';
 
 const ENTRY = 'dashboards/src/main.tsx';
 /** Where the route serves the built files; the HTML shell references them under it. */
@@ -57,13 +57,5 @@ function shell(entry: string, preload: string[], css: string | undefined): strin
   ].join('\n');
 }
 
-let cached: Promise<DashboardsBuild> | undefined;
-
 /** The process's dashboards build, made once on first use and kept in memory. */
-export function dashboardsBuild(): Promise<DashboardsBuild> {
-  cached ??= buildDashboards().catch((err: unknown) => {
-    cached = undefined;
-    throw err;
-  });
-  return cached;
-}
+export const dashboardsBuild = buildOnce(buildDashboards);

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { browserBundle, precompress, type StaticAsset } from '../server/http/assets.ts';
+import { browserBundle, buildOnce, precompress, type StaticAsset } from '../server/http/assets.ts';
 import { ENTRY_PATH } from './methods.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -121,13 +121,5 @@ export async function buildTracker(): Promise<TrackerBuild> {
   return { files, entry, upFront, buildMs: Math.round(performance.now() - t0) };
 }
 
-let cached: Promise<TrackerBuild> | undefined;
-
 /** The process's tracker build, made once on first use (about half a second) and kept in memory. */
-export function trackerBuild(): Promise<TrackerBuild> {
-  cached ??= buildTracker().catch((err: unknown) => {
-    cached = undefined;
-    throw err;
-  });
-  return cached;
-}
+export const trackerBuild = buildOnce(buildTracker);

@@ -97,3 +97,16 @@ export const browserBundle = {
   legalComments: 'none',
   define: { 'process.env.NODE_ENV': '"production"' },
 } as const satisfies BuildOptions;
+
+/**
+ * A build made once, on first use, and kept in memory; a failed build is forgotten, so the next
+ * request tries again instead of serving the error forever.
+ */
+export function buildOnce<T>(build: () => Promise<T>): () => Promise<T> {
+  let cached: Promise<T> | undefined;
+  return () =>
+    (cached ??= build().catch((err: unknown) => {
+      cached = undefined;
+      throw err;
+    }));
+}
