@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { SegmentsResponse } from '../../schema/dashboard.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { DashboardHarness, DESKTOP, PHONE, js, table, testIdCells, texts } from './harness.ts';
+import { useDashboardHarness, DESKTOP, PHONE, js, table, testIdCells, texts } from './harness.ts';
 
-let h: DashboardHarness;
-beforeAll(async () => {
-  h = await DashboardHarness.start();
-  await seed();
-}, 90_000);
-afterAll(async () => {
-  await h?.close();
-}, 60_000);
+const env = useDashboardHarness();
+beforeAll(() => seed(), 90_000);
 
 const at = (t0: number, seconds: number) => new Date(t0 + seconds * 1000).toISOString();
 
@@ -23,22 +17,22 @@ const at = (t0: number, seconds: number) => new Date(t0 + seconds * 1000).toISOS
 async function seed(): Promise<void> {
   const t0 = Date.now() - 20 * 60_000;
   for (const [i, user] of ['buyer-1', 'buyer-2', 'buyer-3'].entries()) {
-    await h.send([
+    await env.h.send([
       { type: 'track', userId: user, event: 'Demo Requested', timestamp: at(t0, i * 10) },
       { type: 'track', userId: user, event: 'Trial Started', timestamp: at(t0, i * 10 + 1) },
     ]);
   }
-  await h.send([
+  await env.h.send([
     { type: 'track', userId: 'buyer-1', event: 'Subscription Started', properties: { revenue: 120 }, timestamp: at(t0, 0 + 1 + 60) },
     { type: 'track', userId: 'buyer-2', event: 'Subscription Started', properties: { revenue: 30 }, timestamp: at(t0, 10 + 1 + 120) },
   ]);
   for (const [i, user] of ['reader-1', 'reader-2'].entries()) {
-    await h.send([0, 1, 2].map((n) => ({ type: 'page', userId: user, name: 'Pricing', properties: { path: '/pricing' }, timestamp: at(t0, 200 + i * 10 + n) })));
+    await env.h.send([0, 1, 2].map((n) => ({ type: 'page', userId: user, name: 'Pricing', properties: { path: '/pricing' }, timestamp: at(t0, 200 + i * 10 + n) })));
   }
   // Everything scored and stored: the API reports the seeded membership and conversions.
   await waitFor(
     async () => {
-      const r = await h.api<SegmentsResponse>('/api/segments');
+      const r = await env.h.api<SegmentsResponse>('/api/segments');
       const hi = r.segments.find((s) => s.id === 'high-intent');
       const pr = r.segments.find((s) => s.id === 'pricing-researchers');
       return hi?.size === 3 && hi.kpis.converted === 2 && pr?.size === 2 && r.everyone.users === 5 && r.everyone.converted === 2;
@@ -49,7 +43,7 @@ async function seed(): Promise<void> {
 
 describe('dashboards: segments and compare', () => {
   it('shows the sizes, flows and KPIs the seeded data implies', async () => {
-    const { context, page, dialogs, errors } = await h.signedIn(DESKTOP, '/app/segments');
+    const { context, page, dialogs, errors } = await env.h.signedIn(DESKTOP, '/app/segments');
     await page.waitForSelector('[data-testid=segments-table]');
     expect(await testIdCells(page, '[data-testid=segment-row-high-intent]')).toEqual({
       size: '3',
@@ -77,7 +71,7 @@ describe('dashboards: segments and compare', () => {
     });
     const everyone = await testIdCells(page, '[data-testid=segment-row-everyone]');
     expect(everyone).toMatchObject({ users: '5', converted: '2', conversionRate: '40%', eventsPerUser: '2.8', revenuePerUser: '30.00' });
-    await h.screenshot(page, 'segments-desktop');
+    await env.h.screenshot(page, 'segments-desktop');
 
     // One segment: KPIs, the day's entries in the chart data, the latest entries linking to profiles.
     await page.click('a[href="/app/segments/high-intent"]');
@@ -88,10 +82,10 @@ describe('dashboards: segments and compare', () => {
     expect(await texts(page, '[data-testid=recent-table] tbody tr td:first-child')).toEqual(['buyer-3', 'buyer-2', 'buyer-1']);
     await page.waitForSelector('[data-testid=size-chart] canvas');
     await page.waitForSelector('[data-testid=flow-chart] canvas');
-    await h.screenshot(page, 'segment-desktop');
+    await env.h.screenshot(page, 'segment-desktop');
 
     // Compare high-intent with pricing-researchers: KPIs side by side, over-represented items with lift.
-    await page.goto(`${h.base}/app/compare?segments=high-intent,pricing-researchers`);
+    await page.goto(`${env.h.base}/app/compare?segments=high-intent,pricing-researchers`);
     await page.waitForSelector('[data-testid=compare-kpis]');
     const kpi = (key: string) => texts(page, `[data-testid=kpi-${key}] td.num`);
     expect(await kpi('users')).toEqual(['3', '2']);
@@ -111,7 +105,7 @@ describe('dashboards: segments and compare', () => {
       'Subscription Started': ['66.7%only here', '0%×0'],
     });
     expect(await lift('compare-pages')).toMatchObject({ '/pricing': ['0%×0', '100%only here'] });
-    await h.screenshot(page, 'compare-desktop');
+    await env.h.screenshot(page, 'compare-desktop');
 
     // Setup: the snippet carries the write key; the model's rules are listed.
     await page.click('[data-testid=nav-setup]');
@@ -119,22 +113,22 @@ describe('dashboards: segments and compare', () => {
     expect(await page.textContent('[data-testid=snippet]')).toContain('wk_test_write_key_0001');
     await page.waitForSelector('[data-testid=model-rules]');
     expect(await page.textContent('[data-testid=model-rules]')).toContain('demo-requested');
-    await h.screenshot(page, 'setup-desktop');
+    await env.h.screenshot(page, 'setup-desktop');
     expect(dialogs).toEqual([]);
     expect(errors).toEqual([]);
     await context.close();
 
-    const phone = await h.signedIn(PHONE, '/app/segments');
+    const phone = await env.h.signedIn(PHONE, '/app/segments');
     for (const [path, ready, name] of [
       ['/app/segments', '[data-testid=segments-table]', 'segments-phone'],
       ['/app/segments/high-intent', '[data-testid=flow-chart] canvas', 'segment-phone'],
       ['/app/compare?segments=high-intent,pricing-researchers', '[data-testid=compare-events]', 'compare-phone'],
       ['/app/setup', '[data-testid=model-rules]', 'setup-phone'],
     ] as const) {
-      await phone.page.goto(`${h.base}${path}`);
+      await phone.page.goto(`${env.h.base}${path}`);
       await phone.page.waitForSelector(ready);
       expect(await js<number>(phone.page, 'document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
-      await h.screenshot(phone.page, name);
+      await env.h.screenshot(phone.page, name);
     }
     await phone.context.close();
   });

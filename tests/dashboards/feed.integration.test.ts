@@ -1,24 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/wait.ts';
-import { DashboardHarness, DESKTOP, PHONE, SECRET_KEY, js, table, texts } from './harness.ts';
+import { useDashboardHarness, DESKTOP, PHONE, SECRET_KEY, js, table, texts } from './harness.ts';
 
-let h: DashboardHarness;
-beforeAll(async () => {
-  h = await DashboardHarness.start();
-}, 60_000);
-afterAll(async () => {
-  await h?.close();
-}, 60_000);
+const env = useDashboardHarness();
 
 const LEAD = 'lead-feed-1';
 
 describe('dashboards: live feed → profile', () => {
   it('shows a lead crossing into high-intent within a second, without a reload, and its profile explains the score', async () => {
     // Some history first, so the backlog (GET /api/signals) is not empty when the page opens.
-    await h.send([{ type: 'track', userId: 'lead-warm', event: 'Trial Started' }]);
-    await waitFor(async () => (await h.api<{ signals: unknown[] }>('/api/signals?limit=50')).signals.length > 0, { what: 'a first signal' });
+    await env.h.send([{ type: 'track', userId: 'lead-warm', event: 'Trial Started' }]);
+    await waitFor(async () => (await env.h.api<{ signals: unknown[] }>('/api/signals?limit=50')).signals.length > 0, { what: 'a first signal' });
 
-    const { context, page, dialogs, errors } = await h.signedIn(DESKTOP, '/app/feed');
+    const { context, page, dialogs, errors } = await env.h.signedIn(DESKTOP, '/app/feed');
     await page.waitForSelector('[data-testid=feed-status]:has-text("Live")');
     const backlog = await page.locator('[data-testid=feed-card]').count();
     expect(backlog).toBeGreaterThan(0);
@@ -33,7 +27,7 @@ describe('dashboards: live feed → profile', () => {
       })`,
     );
     const navigationsBefore = await js<number>(page, 'performance.getEntriesByType("navigation").length + history.length');
-    await h.send([
+    await env.h.send([
       { type: 'identify', userId: LEAD, traits: { company: 'Acme Robotics', title: 'VP Engineering', country: 'US' } },
       { type: 'track', userId: LEAD, event: 'Demo Requested', properties: { plan: 'team' } },
       { type: 'track', userId: LEAD, event: 'Trial Started' },
@@ -50,10 +44,10 @@ describe('dashboards: live feed → profile', () => {
     expect(await card.getAttribute('class')).toContain('hot');
     expect(await card.locator('[data-testid=feed-reasons]').textContent()).toContain('demo-requested +40');
     expect(await card.textContent()).toContain('VP Engineering');
-    await h.screenshot(page, 'feed-desktop');
+    await env.h.screenshot(page, 'feed-desktop');
 
     // The profile, once the sink has stored the events (it flushes by age: 200 ms here).
-    await waitFor(async () => (await h.storedEvents(LEAD)) >= 3 || undefined, { what: 'events in ClickHouse' });
+    await waitFor(async () => (await env.h.storedEvents(LEAD)) >= 3 || undefined, { what: 'events in ClickHouse' });
     await card.locator('[data-testid=feed-user]').click();
     await page.waitForURL(`**/app/profile/${LEAD}`);
     await page.waitForSelector('[data-testid=breakdown-row]');
@@ -64,18 +58,18 @@ describe('dashboards: live feed → profile', () => {
     expect(await texts(page, '[data-testid=timeline-name]')).toEqual(['Trial Started', 'Demo Requested', '—']);
     expect(await page.textContent('[data-testid=traits]')).toContain('VP Engineering');
     await page.waitForSelector('[data-testid=score-chart] canvas');
-    await h.screenshot(page, 'profile-desktop');
+    await env.h.screenshot(page, 'profile-desktop');
 
     // Phone width: the same pages, nothing wider than the screen.
-    const phone = await h.signedIn(PHONE, `/app/profile/${LEAD}`);
+    const phone = await env.h.signedIn(PHONE, `/app/profile/${LEAD}`);
     await phone.page.waitForSelector('[data-testid=timeline-row]');
     await phone.page.waitForSelector('[data-testid=score-chart] canvas');
     expect(await js<number>(phone.page, 'document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
-    await h.screenshot(phone.page, 'profile-phone');
-    await phone.page.goto(`${h.base}/app/feed`);
+    await env.h.screenshot(phone.page, 'profile-phone');
+    await phone.page.goto(`${env.h.base}/app/feed`);
     await phone.page.waitForSelector('[data-testid=feed-card]');
     expect(await js<number>(phone.page, 'document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
-    await h.screenshot(phone.page, 'feed-phone');
+    await env.h.screenshot(phone.page, 'feed-phone');
     await phone.context.close();
 
     expect(dialogs).toEqual([]);
@@ -84,7 +78,7 @@ describe('dashboards: live feed → profile', () => {
   });
 
   it('sends a refused key back to sign-in with the reason, and signs out', async () => {
-    const { context, page } = await h.signedIn(DESKTOP, '/app/setup');
+    const { context, page } = await env.h.signedIn(DESKTOP, '/app/setup');
     await page.click('[data-testid=sign-out]');
     await page.waitForSelector('[data-testid=sign-in]');
     expect(await js<string | null>(page, 'sessionStorage.getItem("warmline.secretKey")')).toBeNull();

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { mkdirSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -145,4 +146,24 @@ export function testIdCells(page: Page, rowSelector: string): Promise<Record<str
     page,
     `Object.fromEntries([...document.querySelector(${JSON.stringify(rowSelector)}).querySelectorAll('td[data-testid]')].map((td) => [td.getAttribute('data-testid'), td.textContent]))`,
   );
+}
+
+/**
+ * Starts a harness before the test file's tests and closes it after them; tests reach it as `env.h`.
+ * @example const env = useDashboardHarness(); it('…', async () => { await env.h.send([…]); });
+ */
+export function useDashboardHarness(): { readonly h: DashboardHarness } {
+  let started: DashboardHarness | undefined;
+  beforeAll(async () => {
+    started = await DashboardHarness.start();
+  }, 60_000);
+  afterAll(async () => {
+    await started?.close();
+  });
+  return {
+    get h() {
+      if (!started) throw new Error('the dashboard harness is not started (use it inside tests)');
+      return started;
+    },
+  };
 }

@@ -2,22 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebhookPayload } from '../../schema/webhook.ts';
 import { Receiver } from '../helpers/receiver.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { DashboardHarness, texts } from './harness.ts';
+import { useDashboardHarness, texts } from './harness.ts';
 
-let h: DashboardHarness;
-let receiver: Receiver;
-beforeAll(async () => {
-  h = await DashboardHarness.start();
-  receiver = await new Receiver().start();
-}, 60_000);
-afterAll(async () => {
-  await receiver?.stop();
-  await h?.close();
-});
+const env = useDashboardHarness();
+const receiver = new Receiver();
+beforeAll(() => receiver.start(), 10_000);
+afterAll(() => receiver.stop());
 
 describe('dashboards: setup', () => {
   it('creates and revokes keys, and shows a webhook endpoint with its signed deliveries', async () => {
-    const { page, context, errors } = await h.signedIn(undefined, '/app/setup');
+    const { page, context, errors } = await env.h.signedIn(undefined, '/app/setup');
     try {
       await page.waitForSelector('[data-testid=key-row]');
       expect(await page.locator('[data-testid=key-row]').count()).toBe(2); // the workspace's write and secret keys
@@ -32,13 +26,13 @@ describe('dashboards: setup', () => {
       await waitFor(async () => (await page.locator('[data-testid=key-row]').count()) === 3, { what: 'the new key listed' });
       const row = page.locator('[data-testid=key-row]', { hasText: 'CRM sync' });
       expect(await row.locator('td.mono').textContent()).toBe(`${shown.slice(0, 7)}…`);
-      const created = await fetch(`${h.base}/api/workspace`, { headers: { authorization: `Bearer ${shown}` } });
+      const created = await fetch(`${env.h.base}/api/workspace`, { headers: { authorization: `Bearer ${shown}` } });
       expect(created.status).toBe(200);
       await row.locator('[data-testid=revoke-key]').click();
       expect(await row.locator('[data-testid=revoke-key]').textContent()).toBe('Confirm revoke');
       await row.locator('[data-testid=revoke-key]').click();
       await waitFor(async () => (await page.locator('[data-testid=key-row]').count()) === 2, { what: 'the key gone from the list' });
-      await waitFor(async () => (await fetch(`${h.base}/api/workspace`, { headers: { authorization: `Bearer ${shown}` } })).status === 401, {
+      await waitFor(async () => (await fetch(`${env.h.base}/api/workspace`, { headers: { authorization: `Bearer ${shown}` } })).status === 401, {
         what: 'the revoked key refused',
       });
 
@@ -49,7 +43,7 @@ describe('dashboards: setup', () => {
       expect(secret).toMatch(/^whsec_/);
       receiver.secret = secret;
       await page.waitForSelector('[data-testid=webhook-endpoint]');
-      await h.send([
+      await env.h.send([
         { type: 'identify', userId: 'hook-lead', traits: { title: 'CTO', company: 'Initech' } },
         { type: 'track', userId: 'hook-lead', event: 'Demo Requested' },
       ]);
@@ -67,7 +61,7 @@ describe('dashboards: setup', () => {
       const model = (await page.locator('pre.json').last().textContent()) ?? '';
       expect(model).toContain('"halfLife": "14d"');
       expect(model).toContain('"within": "7d"');
-      await h.screenshot(page, 'setup-webhooks-desktop');
+      await env.h.screenshot(page, 'setup-webhooks-desktop');
       expect(errors).toEqual([]);
     } finally {
       await context.close();

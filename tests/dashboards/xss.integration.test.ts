@@ -1,16 +1,10 @@
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CompareResponse, SegmentsResponse } from '../../schema/dashboard.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { DashboardHarness, DESKTOP, js, texts } from './harness.ts';
+import { useDashboardHarness, DESKTOP, js, texts } from './harness.ts';
 
-let h: DashboardHarness;
-beforeAll(async () => {
-  h = await DashboardHarness.start();
-}, 60_000);
-afterAll(async () => {
-  await h?.close();
-}, 60_000);
+const env = useDashboardHarness();
 
 /** Attacker-controlled strings, each of which would run script or inject markup if rendered as HTML. */
 const P = {
@@ -33,7 +27,7 @@ const USERS = [P.imgUser, P.svgUser, P.jsUser];
 /** Each payload user: traits, an evil event, evil pages that score (so they reach the feed), a demo and a trial (high-intent). */
 async function seed(): Promise<void> {
   for (const user of USERS) {
-    await h.send([
+    await env.h.send([
       { type: 'identify', userId: user, anonymousId: P.anonId + user.length, traits: { company: P.imgCompany, title: P.svgTitle, website: P.jsWebsite, [P.traitKey]: P.iframe } },
       { type: 'track', userId: user, event: P.scriptEvent, properties: { [P.propKey]: P.jsWebsite, html: P.iframe } },
       ...[0, 1, 2].map(() => ({ type: 'page', userId: user, name: P.svgPageName, properties: { path: P.pricingPath, title: P.iframe } })),
@@ -43,12 +37,12 @@ async function seed(): Promise<void> {
   }
   await waitFor(
     async () => {
-      const r = await h.api<SegmentsResponse>('/api/segments');
+      const r = await env.h.api<SegmentsResponse>('/api/segments');
       return r.segments.find((s) => s.id === 'high-intent')?.size === 3 && r.segments.find((s) => s.id === 'pricing-researchers')?.size === 3;
     },
     { what: 'payload users in ClickHouse' },
   );
-  for (const user of USERS) await waitFor(async () => (await h.storedEvents(user)) >= 7 || undefined, { what: `events of ${user}` });
+  for (const user of USERS) await waitFor(async () => (await env.h.storedEvents(user)) >= 7 || undefined, { what: `events of ${user}` });
 }
 
 /** What an injection would leave behind: elements and attributes we never render. */
@@ -71,7 +65,7 @@ const CLEAN = { img: 0, svg: 0, iframe: 0, scripts: 1, handlers: 0, jsLinks: 0, 
 describe('dashboards: attacker-controlled data is shown as text', () => {
   it('renders every payload literally on every page, runs none and injects nothing', async () => {
     await seed();
-    const { context, page, dialogs, errors } = await h.signedIn(DESKTOP, '/app/feed');
+    const { context, page, dialogs, errors } = await env.h.signedIn(DESKTOP, '/app/feed');
     const text = () => js<string>(page, 'document.body.innerText');
 
     // Feed: user ids, traits, the trigger (the page name) as text; profile links encoded, to our routes only.
@@ -105,28 +99,28 @@ describe('dashboards: attacker-controlled data is shown as text', () => {
       expect(missing).toEqual([]);
       expect(await injected(page)).toEqual(CLEAN);
     }
-    await h.screenshot(page, 'xss-profile');
+    await env.h.screenshot(page, 'xss-profile');
 
     // Segment pages: the latest entries list the payload user ids.
-    await page.goto(`${h.base}/app/segments/high-intent`);
+    await page.goto(`${env.h.base}/app/segments/high-intent`);
     await page.waitForSelector('[data-testid=recent-table]');
     for (const u of USERS) expect(await text()).toContain(u);
     expect(await injected(page)).toEqual(CLEAN);
-    await page.goto(`${h.base}/app/segments`);
+    await page.goto(`${env.h.base}/app/segments`);
     await page.waitForSelector('[data-testid=segments-table]');
     expect(await injected(page)).toEqual(CLEAN);
 
     // Compare: event names, page paths and trait values are keys of the lists.
-    const cmp = await h.api<CompareResponse>('/api/compare?segments=high-intent,pricing-researchers,active-this-week');
+    const cmp = await env.h.api<CompareResponse>('/api/compare?segments=high-intent,pricing-researchers,active-this-week');
     expect(cmp.events.map((e) => e.key)).toContain(P.scriptEvent);
-    await page.goto(`${h.base}/app/compare?segments=high-intent,pricing-researchers,active-this-week`);
+    await page.goto(`${env.h.base}/app/compare?segments=high-intent,pricing-researchers,active-this-week`);
     await page.waitForSelector('[data-testid=compare-events]');
     const keys = await texts(page, '[data-testid=lift-key]');
     expect(keys).toContain(P.scriptEvent);
     expect(keys).toContain(P.pricingPath);
     expect(keys.some((k) => k.includes(P.imgCompany))).toBe(true);
     expect(await injected(page)).toEqual(CLEAN);
-    await h.screenshot(page, 'xss-compare');
+    await env.h.screenshot(page, 'xss-compare');
 
     await page.click('[data-testid=nav-setup]');
     await page.waitForSelector('[data-testid=model-rules]');
@@ -138,7 +132,7 @@ describe('dashboards: attacker-controlled data is shown as text', () => {
   });
 
   it('serves the app with a strict Content-Security-Policy and hashed, compressed assets', async () => {
-    const res = await fetch(`${h.base}/app/profile/anything`);
+    const res = await fetch(`${env.h.base}/app/profile/anything`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-security-policy')).toBe(
       "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
@@ -146,14 +140,14 @@ describe('dashboards: attacker-controlled data is shown as text', () => {
     const html = await res.text();
     const script = /<script type="module" src="(\/app\/assets\/app-[A-Z0-9]+\.js)"><\/script>/.exec(html)?.[1];
     expect(script).toBeDefined();
-    const js1 = await fetch(`${h.base}${script}`, { headers: { 'accept-encoding': 'gzip' } });
+    const js1 = await fetch(`${env.h.base}${script}`, { headers: { 'accept-encoding': 'gzip' } });
     expect(js1.headers.get('content-encoding')).toBe('gzip');
     expect(js1.headers.get('cache-control')).toContain('immutable');
     const gzipBytes = Number(js1.headers.get('content-length'));
     console.log(`dashboards up-front JS: ${gzipBytes} bytes gzip`);
     expect(gzipBytes).toBeLessThan(25_000);
-    const again = await fetch(`${h.base}${script}`, { headers: { 'if-none-match': js1.headers.get('etag') ?? '' } });
+    const again = await fetch(`${env.h.base}${script}`, { headers: { 'if-none-match': js1.headers.get('etag') ?? '' } });
     expect(again.status).toBe(304);
-    expect((await fetch(`${h.base}/app/assets/..%2F..%2Fpackage.json`)).status).toBe(404);
+    expect((await fetch(`${env.h.base}/app/assets/..%2F..%2Fpackage.json`)).status).toBe(404);
   });
 });
