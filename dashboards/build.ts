@@ -1,5 +1,5 @@
 import * as esbuild from 'esbuild';
-import { browserBundle, buildOnce, precompress, type StaticAsset } from '../server/http/assets.ts';
+import { browserBundle, buildOnce, bundleFiles, type StaticAsset } from '../server/http/assets.ts';
 
 const ENTRY = 'dashboards/src/main.tsx';
 /** Where the route serves the built files; the HTML shell references them under it. */
@@ -22,21 +22,7 @@ export interface DashboardsBuild {
 export async function buildDashboards(): Promise<DashboardsBuild> {
   const t0 = performance.now();
   const result = await esbuild.build({ ...browserBundle, entryPoints: { app: ENTRY }, jsx: 'automatic', jsxImportSource: 'preact' });
-  const meta = result.metafile;
-  const outputName = (p: string) => p.replace(/^.*[\\/]/, '');
-  const files = new Map<string, StaticAsset>();
-  await Promise.all(result.outputFiles.map(async (f) => files.set(outputName(f.path), await precompress(outputName(f.path), f.contents))));
-
-  const [entryKey, entryOut] = Object.entries(meta.outputs).find(([, o]) => o.entryPoint === ENTRY)!;
-  const upFront: string[] = [];
-  const visit = (key: string) => {
-    const name = outputName(key);
-    if (upFront.includes(name)) return;
-    upFront.push(name);
-    for (const i of meta.outputs[key]!.imports) if (i.kind === 'import-statement') visit(i.path);
-  };
-  visit(entryKey);
-  const css = entryOut.cssBundle ? outputName(entryOut.cssBundle) : undefined;
+  const { files, css, upFront } = await bundleFiles(result, ENTRY);
   if (css) upFront.push(css);
   return { files, html: shell(upFront[0]!, upFront.slice(1).filter((n) => n.endsWith('.js')), css), upFront, buildMs: Math.round(performance.now() - t0) };
 }

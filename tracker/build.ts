@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { browserBundle, buildOnce, precompress, type StaticAsset } from '../server/http/assets.ts';
+import { browserBundle, buildOnce, bundleFiles, type StaticAsset } from '../server/http/assets.ts';
 import { ENTRY_PATH } from './methods.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -99,24 +99,7 @@ async function lazyFeatures(): Promise<Set<string>> {
 export async function buildTracker(): Promise<TrackerBuild> {
   const t0 = performance.now();
   const result = await esbuild.build({ ...baseOptions, plugins: [lean(await lazyFeatures())] });
-  const meta = result.metafile!;
-  const outputName = (p: string) => p.replace(/^.*[\\/]/, '');
-  const files = new Map<string, TrackerAsset>();
-  await Promise.all(
-    result.outputFiles!.map(async (f) => {
-      files.set(outputName(f.path), await precompress(outputName(f.path), f.contents));
-    }),
-  );
-  const [entryKey] = Object.entries(meta.outputs).find(([, o]) => o.entryPoint === ENTRY)!;
-  const entry = outputName(entryKey);
-  const upFront: string[] = [];
-  const visit = (key: string) => {
-    const name = outputName(key);
-    if (upFront.includes(name)) return;
-    upFront.push(name);
-    for (const i of meta.outputs[key]!.imports) if (i.kind === 'import-statement') visit(i.path);
-  };
-  visit(entryKey);
+  const { files, entry, upFront } = await bundleFiles({ outputFiles: result.outputFiles!, metafile: result.metafile! }, ENTRY);
   files.set(STABLE_ENTRY, { ...files.get(entry)!, name: STABLE_ENTRY, immutable: false });
   return { files, entry, upFront, buildMs: Math.round(performance.now() - t0) };
 }

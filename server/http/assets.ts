@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import type { BuildOptions } from 'esbuild';
+import type { BuildOptions, Metafile, OutputFile } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
@@ -109,4 +109,32 @@ export function buildOnce<T>(build: () => Promise<T>): () => Promise<T> {
       cached = undefined;
       throw err;
     }));
+}
+
+/** A file name without its directory. */
+const baseName = (p: string) => p.replace(/^.*[\\/]/, '');
+
+/**
+ * The served files of an in-memory build (precompressed, by file name), its entry file and the entry's
+ * CSS bundle if any, and what a browser downloads before the entry runs: the entry and its static
+ * imports, in load order.
+ */
+export async function bundleFiles(
+  result: { outputFiles: OutputFile[]; metafile: Metafile },
+  entryPoint: string,
+): Promise<{ files: Map<string, StaticAsset>; entry: string; css: string | undefined; upFront: string[] }> {
+  const files = new Map<string, StaticAsset>();
+  await Promise.all(result.outputFiles.map(async (f) => files.set(baseName(f.path), await precompress(baseName(f.path), f.contents))));
+  const outputs = result.metafile.outputs;
+  const [entryKey, entryOutput] = Object.entries(outputs).find(([, o]) => o.entryPoint === entryPoint) ?? [];
+  if (!entryKey || !entryOutput) throw new Error(`build: no output for ${entryPoint}`);
+  const upFront: string[] = [];
+  const visit = (key: string) => {
+    const name = baseName(key);
+    if (upFront.includes(name)) return;
+    upFront.push(name);
+    for (const i of outputs[key]?.imports ?? []) if (i.kind === 'import-statement') visit(i.path);
+  };
+  visit(entryKey);
+  return { files, entry: baseName(entryKey), css: entryOutput.cssBundle && baseName(entryOutput.cssBundle), upFront };
 }
