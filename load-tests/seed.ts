@@ -16,6 +16,7 @@ import { createLogger } from '../server/logger.ts';
 import { progressBar } from '../server/progress.ts';
 import { insertTables } from '../server/sink/insert.ts';
 import { generateUsers, prng, type GeneratedEvent, type GenerateOptions } from './generator.ts';
+import { seedOverHttp } from './seed-http.ts';
 
 /** The model the live system scores with by default. */
 export const DEFAULT_MODEL = fileURLToPath(new URL('../scoring/models/b2b-saas.yaml', import.meta.url));
@@ -224,9 +225,15 @@ const CliOptions = z.object({
   workspace: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, '--workspace: letters, digits, - and _ (1-64)'),
   model: z.string().min(1).optional(),
   batchRows: z.coerce.number().int().min(1_000, '--batch-rows must be at least 1000').max(1_000_000),
-});
+  url: z.url({ protocol: /^https?$/, error: '--url must be an http(s) URL, e.g. http://127.0.0.1:8080' }).optional(),
+  writeKey: z.string().regex(/^[A-Za-z0-9_-]{8,200}$/, '--write-key must be a write key (wk_…)').optional(),
+}).refine((o) => (o.url === undefined) === (o.writeKey === undefined), { error: '--url and --write-key go together' });
 
-/** `npm run seed -- --events 10000000 --days 60 --seed 1 [--workspace ws_dev]` */
+/**
+ * `npm run seed -- --events 10000000 --days 60 --seed 1 [--workspace ws_dev]` into the data dir's
+ * ClickHouse, or `npm run seed -- --events 20000 --url http://127.0.0.1:8080 --write-key wk_…` through a
+ * running Warmline (scored live: profiles, segments, signals).
+ */
 async function main(argv: string[]): Promise<void> {
   const raw = new Command('seed')
     .description('Seed ClickHouse with generated events and the score history the live scorer would have written')
@@ -236,6 +243,8 @@ async function main(argv: string[]): Promise<void> {
     .option('--workspace <id>', 'workspace the events belong to', 'ws_seed')
     .option('--model <file>', 'scoring model file (default: scoring/models/b2b-saas.yaml)')
     .option('--batch-rows <n>', 'rows per ClickHouse insert', '200000')
+    .option('--url <url>', 'send through this running Warmline instead (its collector, /v1/batch)')
+    .option('--write-key <key>', 'a write key of that Warmline (with --url)')
     .parse(argv)
     .opts();
   const parsed = CliOptions.safeParse(raw);
@@ -245,6 +254,19 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const o = parsed.data;
+  if (o.url !== undefined && o.writeKey !== undefined) {
+    const bar = progressBar(process.stderr, 'sending');
+    const started = performance.now();
+    try {
+      const r = await seedOverHttp({ url: o.url, writeKey: o.writeKey, seed: o.seed, days: o.days, users: o.events, maxEvents: o.events, onProgress: (n) => bar.update(n, o.events) });
+      bar.done();
+      const s = (performance.now() - started) / 1000;
+      process.stdout.write(`sent ${r.events} events of ${r.users} users to ${o.url} in ${s.toFixed(1)} s (${Math.round(r.events / s)} events/s, ${r.requests} requests, ${r.retried} retried after 429/503)\n`);
+    } finally {
+      bar.done();
+    }
+    return;
+  }
   const config = loadConfig();
   const ch = createClickHouse(config);
   const bar = progressBar(process.stderr, 'seeding');

@@ -3,7 +3,8 @@ import { mkdirSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { testConfig, testRedis } from '../helpers/env.ts';
-import { cleanupPrefix } from '../helpers/redis.ts';
+import { cleanupPrefix, drained } from '../helpers/redis.ts';
+import { SINK_GROUP } from '../../server/sink/clickhouse.sink.ts';
 import { rows, tempClickHouse } from '../helpers/clickhouse.ts';
 import { basic, SECRET_KEY, WORKSPACE, WRITE_KEY } from '../helpers/collector.ts';
 import { CHROMIUM, CHROMIUM_ARGS } from '../tracker/harness.ts';
@@ -15,7 +16,7 @@ import { loadActiveModel, startScorer, type ScorerRole } from '../../server/role
 import { startSink, type SinkRole } from '../../server/roles/sink.role.ts';
 import { startNotifier, type NotifierRole } from '../../server/roles/notifier.role.ts';
 
-export { SECRET_KEY, WORKSPACE };
+export { SECRET_KEY, WORKSPACE, WRITE_KEY };
 
 /** Where page screenshots go (gitignored): looked at by a human, not compared. */
 export const ARTIFACTS = 'test-artifacts/dashboards';
@@ -73,6 +74,17 @@ export class DashboardHarness {
       body: JSON.stringify({ batch: batch.map((e) => ({ messageId: `dash-${this.messageSeq++}`, timestamp: new Date().toISOString(), ...e })) }),
     });
     if (res.status !== 200) throw new Error(`batch answered ${res.status}: ${await res.text()}`);
+  }
+
+  /** True once the sink has read and acknowledged everything in the log (all of it is in ClickHouse). */
+  sinkDrained(): Promise<boolean> {
+    return drained(this.redis, this.collector.deps.logKeys.streams(), SINK_GROUP);
+  }
+
+  /** Entries in the log, all partitions (nothing trims it within a test). */
+  async logEntries(): Promise<number> {
+    const lengths = await Promise.all(this.collector.deps.logKeys.streams().map((s) => this.redis.xlen(s)));
+    return lengths.reduce((a, b) => a + b, 0);
   }
 
   /** GET on the read API with the secret key. */
