@@ -6,7 +6,7 @@
 export { applyDue, applyEvent, type ScoreResult } from './apply.ts';
 export type { Award, Contribution, Crossing, ScoreChanges } from './changes.ts';
 export { compileModel, type CompiledModel } from './compile.ts';
-export type { ScorableEvent } from './event.ts';
+export { eventTime, type ScorableEvent } from './event.ts';
 export { explain, type Explanation } from './explain.ts';
 export { mergeProfiles } from './merge.ts';
 export { freshState } from './reconcile.ts';

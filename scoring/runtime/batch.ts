@@ -3,7 +3,7 @@ import type { Logger } from '../../server/logger.ts';
 import { ENTRY_EVENTS } from '../../server/log/keys.ts';
 import type { LogEntry } from '../../server/log/replies.ts';
 import type { StoredEvent } from '../../schema/stored-event.ts';
-import { applyEvent, mergeProfiles, type CompiledModel, type ScoreResult, type ScoreState } from '../engine/index.ts';
+import { applyEvent, eventTime, mergeProfiles, type CompiledModel, type ScoreResult, type ScoreState } from '../engine/index.ts';
 import { dueMember, type ScorerKeys } from './keys.ts';
 import { idsOf, route } from './identity.ts';
 import { signalsOf, scoreRowOf, type Trigger } from './outputs.ts';
@@ -133,7 +133,9 @@ export function scoreGroup(
       changed = true; // the alias is written even when there was no anonymous profile to fold in
       const anon = g.anonymous.loaded.state;
       if (anon) {
-        const merged = mergeProfiles(cm, state, anon, now, { anonymousKey: `${ws}\n${mergeFrom}` });
+        // At the identifying event's time, not the scorer's: a late or imported event must not move the
+        // profile's clock (and its segment entries) to the moment it was processed.
+        const merged = mergeProfiles(cm, state, anon, eventTime(e, now), { anonymousKey: `${ws}\n${mergeFrom}` });
         if (!merged.changes.duplicate) {
           state = merged.state;
           dueAt = merged.changes.nextDueAt;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ProfileHistoryResponse } from '../../schema/dashboard.ts';
 import type { Profile } from '../../scoring/runtime/profile.ts';
 import { generateUsers } from '../../load-tests/generator.ts';
 import { SeedRefused, seedOverHttp } from '../../load-tests/seed-http.ts';
@@ -21,6 +22,17 @@ describe('npm run seed -- --url (generated history through a running Warmline)',
     const profile = await waitFor(() => env.h.api<Profile>(`/api/profiles/${encodeURIComponent(userId)}`).catch(() => undefined), { what: 'the profile' });
     expect(profile.userKey).toBe(userId);
     expect(profile.anonymousIds).toEqual([known.user.anonymousId]);
+    // Scored at the events' own times, stitching included, not at the moment they were processed.
+    const lastEvent = Math.max(...known.events.map((e) => Date.parse(e.timestamp)));
+    const history = await waitFor(
+      async () => {
+        const h = await env.h.api<ProfileHistoryResponse>(`/api/profiles/${encodeURIComponent(userId)}/history?days=30`);
+        return h.scores.length > 0 ? h : undefined;
+      },
+      { what: 'the score history in ClickHouse' },
+    );
+    expect(Math.max(...history.scores.map((p) => Date.parse(p.at)))).toBeLessThanOrEqual(lastEvent);
+    expect(history.segments.every((c) => Date.parse(c.at) <= lastEvent)).toBe(true);
 
     // The collector deduplicates on messageId: the same history again appends nothing to the log.
     const entries = await env.h.logEntries();
