@@ -71,11 +71,11 @@ export const SegmentSummary = z.object({
 });
 export type SegmentSummary = z.infer<typeof SegmentSummary>;
 
+/** What every analytics answer starts with: the window it covers and the conversion event it counted. */
+const AnalyticsAnswer = z.object({ from: IsoTime, to: IsoTime, conversionEvent: z.string() });
+
 /** `GET /api/segments` */
-export const SegmentsResponse = z.object({
-  from: IsoTime,
-  to: IsoTime,
-  conversionEvent: z.string(),
+export const SegmentsResponse = AnalyticsAnswer.extend({
   segments: z.array(SegmentSummary),
   /** The same KPIs over every user seen in the window, as the baseline. */
   everyone: SegmentKpis,
@@ -83,10 +83,7 @@ export const SegmentsResponse = z.object({
 export type SegmentsResponse = z.infer<typeof SegmentsResponse>;
 
 /** `GET /api/segments/:id` */
-export const SegmentDetailResponse = z.object({
-  from: IsoTime,
-  to: IsoTime,
-  conversionEvent: z.string(),
+export const SegmentDetailResponse = AnalyticsAnswer.extend({
   segment: SegmentSummary.extend({
     /** The model's definition (enter / exit conditions) as JSON, for display. */
     definition: z.unknown(),
@@ -113,10 +110,7 @@ export const CompareItem = z.object({
 export type CompareItem = z.infer<typeof CompareItem>;
 
 /** `GET /api/compare` — items sorted by their highest lift, at most 20 per list per segment. */
-export const CompareResponse = z.object({
-  from: IsoTime,
-  to: IsoTime,
-  conversionEvent: z.string(),
+export const CompareResponse = AnalyticsAnswer.extend({
   segments: z.array(z.object({ id: z.string(), name: z.string(), kpis: SegmentKpis })),
   events: z.array(CompareItem),
   pages: z.array(CompareItem),

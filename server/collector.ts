@@ -13,6 +13,7 @@ import { logStats } from './log/stats.ts';
 import { ingestRoutes } from './routes/ingest.route.ts';
 import { opsRoutes, type ReadinessCheck } from './routes/ops.route.ts';
 import { apiRoutes } from './routes/api.route.ts';
+import { secretKeyAuth, type ApiEnv } from './api/auth.ts';
 import { dashboardApiRoutes } from './routes/dashboard-api.route.ts';
 import { webhookRoutes } from './routes/webhooks.route.ts';
 import { trackerRoutes } from './routes/tracker.route.ts';
@@ -66,16 +67,12 @@ export function createCollectorApp(deps: CollectorDeps, extras: { clickhouse?: C
   app.route('/v1', ingestRoutes(deps));
   app.route('/', trackerRoutes(deps.config));
   app.route('/', dashboardRoutes());
-  app.route(
-    '/api',
-    apiRoutes({
-      keys: deps.keys,
-      ...(clickhouse ? { clickhouse } : {}),
-      ...(model ? { profiles: { redis: deps.redis, active, fallback: model } } : {}),
-    }),
-  );
-  app.route(
-    '/api',
+  // One secret-key check for everything under /api (write keys can never read), then the route groups.
+  const api = new Hono<ApiEnv>();
+  api.use('*', secretKeyAuth(deps.keys));
+  api.route('/', apiRoutes({ ...(clickhouse ? { clickhouse } : {}), ...(model ? { profiles: { redis: deps.redis, active, fallback: model } } : {}) }));
+  api.route(
+    '/',
     dashboardApiRoutes({
       keys: deps.keys,
       redis: deps.redis,
@@ -85,15 +82,15 @@ export function createCollectorApp(deps: CollectorDeps, extras: { clickhouse?: C
       ...(clickhouse ? { clickhouse } : {}),
     }),
   );
-  app.route(
-    '/api',
+  api.route(
+    '/',
     webhookRoutes({
-      keys: deps.keys,
       redis: deps.redis,
       prefix: deps.config.WARMLINE_REDIS_PREFIX,
       retentionMs: deps.config.WARMLINE_WEBHOOK_RETENTION_HOURS * 3_600_000,
     }),
   );
+  app.route('/api', api);
   const updateLogGauges = async () => {
     const stats = await logStats(deps.redis, deps.logKeys);
     stats.lengths.forEach((len, p) => deps.metrics.logLength.set({ partition: String(p) }, len));

@@ -5,8 +5,7 @@ import { HttpError, badRequest } from '../http/errors.ts';
 import type { Redis } from 'ioredis';
 import type { ActiveModel, ActiveScoring } from '../../scoring/runtime/active.ts';
 import { readActiveProfile } from '../../scoring/runtime/profile.ts';
-import type { KeyStore } from '../keys/workspaces.ts';
-import { secretKeyAuth, type ApiEnv } from '../api/auth.ts';
+import type { ApiEnv } from '../api/auth.ts';
 import { decodeCursor, userEvents } from '../api/events.query.ts';
 import { describe } from '../ingest/normalize.ts';
 
@@ -16,7 +15,6 @@ const EventsQuery = z.object({
 });
 
 export interface ApiDeps {
-  keys: KeyStore;
   /** Timelines need ClickHouse. */
   clickhouse?: ClickHouseClient;
   /**
@@ -26,10 +24,9 @@ export interface ApiDeps {
   profiles?: { redis: Redis; active: ActiveScoring; fallback: ActiveModel };
 }
 
-/** The read API (`/api/*`, secret keys only). */
+/** The profile read API (under `/api`, behind the collector's one secret-key check). */
 export function apiRoutes(deps: ApiDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
-  app.use('*', secretKeyAuth(deps.keys));
 
   const profiles = deps.profiles;
   if (profiles) {

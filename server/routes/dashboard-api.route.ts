@@ -27,7 +27,7 @@ import { HttpError, badRequest, unavailable } from '../http/errors.ts';
 import { describe } from '../ingest/normalize.ts';
 import { generateKey, keyIdOf, type KeyStore } from '../keys/workspaces.ts';
 import type { LogKeys } from '../log/keys.ts';
-import { bearerToken, secretKeyAuth, type ApiEnv } from '../api/auth.ts';
+import { bearerToken, type ApiEnv } from '../api/auth.ts';
 import { compareCounts } from '../api/compare.query.ts';
 import { profileHistory } from '../api/history.query.ts';
 import { EMPTY_KPIS, EVERYONE, segmentKpis, type KpiSpec } from '../api/kpis.query.ts';
@@ -69,14 +69,12 @@ function windowOf(q: AnalyticsQuery): Window {
 const notFound = (id: string) => new HttpError(404, 'segment_not_found', `the active model has no segment '${id}'`);
 
 /**
- * The dashboards' read API under `/api` (secret keys only): segments with sizes and KPIs, one
+ * The dashboards' read API under `/api` (behind the collector's one secret-key check): segments with sizes and KPIs, one
  * segment's history, segment comparison, a profile's score history, the latest signals with a feed
  * cursor, workspace keys and the active model. Wire format: schema/dashboard.ts.
  */
 export function dashboardApiRoutes(deps: DashboardApiDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
-  const auth = secretKeyAuth(deps.keys);
-  for (const path of ['/segments', '/segments/*', '/compare', '/profiles/:userId/history', '/signals', '/keys', '/keys/*', '/model']) app.use(path, auth);
   const limit = bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: () => {

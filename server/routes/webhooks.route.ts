@@ -3,16 +3,14 @@ import { Hono, type Context } from 'hono';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { WebhookEndpointCreate, WebhookEndpointUpdate } from '../../schema/webhook.ts';
-import { secretKeyAuth, type ApiEnv } from '../api/auth.ts';
+import type { ApiEnv } from '../api/auth.ts';
 import { HttpError, badRequest } from '../http/errors.ts';
 import { describe } from '../ingest/normalize.ts';
-import type { KeyStore } from '../keys/workspaces.ts';
 import { EndpointStore } from '../webhooks/endpoints.store.ts';
 import { webhookKeys } from '../webhooks/keys.ts';
 import { DeliveryQueue } from '../webhooks/queue.ts';
 
 export interface WebhookRouteDeps {
-  keys: KeyStore;
   redis: Redis;
   /** WARMLINE_REDIS_PREFIX. */
   prefix: string;
@@ -51,7 +49,7 @@ function page(c: Context): z.infer<typeof Page> {
 const notFound = () => new HttpError(404, 'webhook_not_found', 'no such webhook endpoint in this workspace');
 
 /**
- * Webhook subscriptions, their deliveries and the attempt log (`/api/webhooks…`, secret keys only,
+ * Webhook subscriptions, their deliveries and the attempt log (`/api/webhooks…`, behind a secret-key check,
  * scoped to the key's workspace). The signing secret is returned once, by create.
  * - `POST /webhooks` → 201 `{ endpoint, secret }`; `GET /webhooks`; `GET|PATCH|DELETE /webhooks/:id`
  * - `GET /webhooks/:id/deliveries?limit&cursor`, `GET /webhooks/:id/deliveries/:deliveryId`
@@ -64,8 +62,6 @@ export function webhookRoutes(deps: WebhookRouteDeps): Hono<ApiEnv> {
   // Replays and reads only: the notifier's failure policy does not apply here.
   const queue = new DeliveryQueue(deps.redis, wk, { disableAfterFailures: 0, disableAfterMs: 0, retentionMs: deps.retentionMs });
   const app = new Hono<ApiEnv>();
-  app.use('/webhooks', secretKeyAuth(deps.keys));
-  app.use('/webhooks/*', secretKeyAuth(deps.keys));
   const limit = bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: () => {

@@ -9,6 +9,7 @@ import { KeyStore } from '../../server/keys/workspaces.ts';
 import { createLogger } from '../../server/logger.ts';
 import { logKeys, partitionOf } from '../../server/log/keys.ts';
 import { createRedis, waitReady } from '../../server/redis.ts';
+import { secretKeyAuth } from '../../server/api/auth.ts';
 import { webhookRoutes } from '../../server/routes/webhooks.route.ts';
 import { createNotifier, type Notifier, type NotifierOptions } from '../../server/webhooks/notifier.ts';
 import { scorerKeys } from '../../scoring/runtime/keys.ts';
@@ -50,7 +51,8 @@ export async function webhookWorld(config: Config = testConfig()) {
   const log = createLogger('silent');
   const app = new Hono();
   app.onError(errorHandler(log));
-  app.route('/api', webhookRoutes({ keys: store, redis, prefix: config.WARMLINE_REDIS_PREFIX, retentionMs: 3_600_000 }));
+  app.use('/api/*', secretKeyAuth(store));
+  app.route('/api', webhookRoutes({ redis, prefix: config.WARMLINE_REDIS_PREFIX, retentionMs: 3_600_000 }));
   const notifiers: Array<{ n: Notifier; conns: Redis[] }> = [];
 
   const api = async (method: string, path: string, body?: unknown, key = SECRET_KEY) =>
